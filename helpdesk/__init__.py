@@ -1,0 +1,107 @@
+"""The Tiered Helpdesk web application."""
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+
+from flask import Flask
+
+from helpdesk import config as settings_module
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Create and wire the application: settings, extensions, blueprints, CLI, errors.
+
+    `config` overrides the environment (tests pass their database and folders here).
+    """
+    settings = settings_module.from_environment()
+    settings.update(config or {})
+    instance = settings_module.instance_path(settings)
+    app = Flask(__name__, instance_path=str(instance), instance_relative_config=False,
+                template_folder=str(ROOT / "templates"), static_folder=str(ROOT / "static"))
+    app.config.update(settings)
+    _derive_settings(app)
+
+    from helpdesk import database, extensions, i18n
+
+    extensions.db.init_app(app)
+    extensions.migrate.init_app(app, extensions.db, directory=str(ROOT / "migrations"))
+    extensions.csrf.init_app(app)
+    extensions.babel.init_app(app, locale_selector=i18n.select_locale,
+                              default_translation_directories=str(ROOT / "translations"))
+    extensions.limiter.init_app(app)
+    database.configure_engine_events(app)
+
+    from helpdesk.accounts import login as account_login
+    account_login.init_app(app)
+
+    _register_blueprints(app)
+    _register_template_helpers(app)
+
+    from helpdesk import errors
+    errors.init_app(app)
+
+    from helpdesk.notifications import subscribers
+    subscribers.connect(app)
+    return app
+
+
+def _derive_settings(app: Flask) -> None:
+    instance = Path(app.instance_path)
+    instance.mkdir(parents=True, exist_ok=True)
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = _instance_secret_key(instance)
+    if not app.config.get("DATABASE_URL"):
+        app.config["DATABASE_URL"] = f"sqlite:///{instance / 'helpdesk.sqlite3'}"
+    app.config["SQLALCHEMY_DATABASE_URI"] = app.config["DATABASE_URL"]
+    app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {})
+    if not app.config.get("INDEX_PATH"):
+        app.config["INDEX_PATH"] = str(instance / "search-index")
+    app.config.setdefault("ATTACHMENT_PATH", str(instance / "attachments"))
+    app.config["MAX_CONTENT_LENGTH"] = (
+        int(app.config["MAX_ATTACHMENT_BYTES"]) * int(app.config["MAX_ATTACHMENTS_PER_MESSAGE"])
+        + 1024 * 1024)
+    app.config["RATELIMIT_STORAGE_URI"] = app.config["RATELIMIT_STORAGE_URI"]
+    app.config["SESSION_COOKIE_HTTPONLY"] = True
+    app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
+    app.config["REMEMBER_COOKIE_HTTPONLY"] = True
+    app.config["REMEMBER_COOKIE_SAMESITE"] = "Lax"
+    app.config["WTF_CSRF_TIME_LIMIT"] = None
+
+
+def _instance_secret_key(instance: Path) -> str:
+    """Return the key kept in the instance folder, generating it on first use."""
+    path = instance / "secret_key"
+    if not path.exists():
+        try:
+            with open(path, "x", encoding="ascii") as handle:   # first worker wins
+                handle.write(secrets.token_urlsafe(48))
+            path.chmod(0o600)
+        except FileExistsError:
+            pass
+    return path.read_text(encoding="ascii").strip()
+
+
+def _register_blueprints(app: Flask) -> None:
+    # Importing a views module attaches its routes to the package's blueprint.
+    import helpdesk.accounts.views  # noqa: F401
+    import helpdesk.admin.views  # noqa: F401
+    import helpdesk.tickets.agent_views  # noqa: F401
+    import helpdesk.tickets.views  # noqa: F401
+    from helpdesk import health
+    from helpdesk.accounts import bp as accounts_bp
+    from helpdesk.admin import bp as admin_bp
+    from helpdesk.tickets import bp as tickets_bp
+
+    app.register_blueprint(accounts_bp)
+    app.register_blueprint(tickets_bp)
+    app.register_blueprint(admin_bp, url_prefix="/admin")
+    app.register_blueprint(health.bp)
+
+
+def _register_template_helpers(app: Flask) -> None:
+    from helpdesk import template_helpers
+
+    template_helpers.init_app(app)

@@ -1,0 +1,116 @@
+"""Administration: users (role, support level, active) and categories."""
+from __future__ import annotations
+
+from functools import wraps
+
+import sqlalchemy as sa
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from helpdesk.accounts.models import Role, User
+from helpdesk.accounts.operations import EmailTaken, create_user, set_role
+from helpdesk.accounts.permissions import can_manage_users
+from helpdesk.admin import bp
+from helpdesk.admin.forms import CategoryForm, NewUserForm, UserForm
+from helpdesk.extensions import db
+from helpdesk.tickets.models import Category
+
+
+def admin_required(view):
+    @wraps(view)
+    @login_required
+    def wrapper(*args, **kwargs):
+        if not can_manage_users(current_user):
+            abort(404)
+        return view(*args, **kwargs)
+    return wrapper
+
+
+@bp.get("/users")
+@admin_required
+def users():
+    text = request.args.get("q", "").strip()[:100]
+    query = sa.select(User).order_by(User.role, User.level, User.name)
+    if text:
+        query = query.where(sa.or_(User.email.ilike(f"%{text}%"), User.name.ilike(f"%{text}%")))
+    rows = db.session.scalars(query.limit(200)).all()
+    return render_template("admin/users.html", users=rows, q=text)
+
+
+def _apply_role(form, user) -> bool:
+    try:
+        set_role(user, role=Role(form.role.data),
+                 level=int(form.level.data) if form.level.data else None,
+                 active=form.is_active.data)
+    except ValueError:
+        form.level.errors.append(_("An agent needs a support level."))
+        return False
+    return True
+
+
+@bp.route("/users/new", methods=["GET", "POST"])
+@admin_required
+def new_user():
+    form = NewUserForm(is_active=True)
+    if form.validate_on_submit():
+        try:
+            user = create_user(email=form.email.data, name=form.name.data,
+                               password=form.password.data or None)
+        except EmailTaken:
+            form.email.errors.append(_("An account with this e-mail already exists."))
+        else:
+            if _apply_role(form, user):
+                db.session.commit()
+                flash(_("The user has been created."), "success")
+                return redirect(url_for("admin.users"))
+        db.session.rollback()
+    return render_template("admin/user_form.html", form=form, user=None)
+
+
+@bp.route("/users/<int:user_id>", methods=["GET", "POST"])
+@admin_required
+def edit_user(user_id):
+    user = db.session.get(User, user_id) or abort(404)
+    form = UserForm(obj=user, is_active=user.is_active_account,
+                    level=str(user.level or ""), role=user.role.value)
+    if form.validate_on_submit():
+        if user.id == current_user.id and (form.role.data != "admin" or not form.is_active.data):
+            form.role.errors.append(_("You cannot remove your own administrator access."))
+        elif _apply_role(form, user):
+            user.name = form.name.data.strip()
+            db.session.commit()
+            flash(_("The user has been saved."), "success")
+            return redirect(url_for("admin.users"))
+    return render_template("admin/user_form.html", form=form, user=user)
+
+
+@bp.get("/categories")
+@admin_required
+def categories():
+    rows = db.session.scalars(sa.select(Category).order_by(Category.slug)).all()
+    return render_template("admin/categories.html", categories=rows)
+
+
+@bp.route("/categories/new", methods=["GET", "POST"], defaults={"category_id": None})
+@bp.route("/categories/<int:category_id>", methods=["GET", "POST"])
+@admin_required
+def edit_category(category_id):
+    category = db.session.get(Category, category_id) if category_id else Category()
+    if category is None:
+        abort(404)
+    form = CategoryForm(obj=category)
+    if form.validate_on_submit():
+        query = sa.select(Category).where(Category.slug == form.slug.data)
+        if category.id:
+            query = query.where(Category.id != category.id)
+        clash = db.session.scalar(query)
+        if clash:
+            form.slug.errors.append(_("This short name is taken."))
+        else:
+            form.populate_obj(category)
+            db.session.add(category)
+            db.session.commit()
+            flash(_("The category has been saved."), "success")
+            return redirect(url_for("admin.categories"))
+    return render_template("admin/category_form.html", form=form, category=category)

@@ -1,0 +1,79 @@
+"""The `helpdesk` command: a Flask CLI group bound to the application factory."""
+from __future__ import annotations
+
+import click
+from flask import current_app
+from flask.cli import FlaskGroup, with_appcontext
+
+from helpdesk import create_app
+from helpdesk.accounts.models import Role
+from helpdesk.accounts.operations import EmailTaken, create_user
+from helpdesk.extensions import db
+
+
+@click.group(cls=FlaskGroup, create_app=create_app,
+             help="Tiered Helpdesk: run the server and manage its data.")
+def main() -> None:
+    """Entry point of the `helpdesk` console script."""
+
+
+def upgrade_database() -> None:
+    """Bring the schema to the newest migration (safe to run any number of times)."""
+    from flask_migrate import upgrade
+
+    upgrade(directory=current_app.extensions["migrate"].directory)
+
+
+@main.command("init-db")
+@with_appcontext
+def init_db_command() -> None:
+    """Create or upgrade the database schema (idempotent)."""
+    upgrade_database()
+    click.echo(f"Database ready: {db.engine.url.render_as_string(hide_password=True)}")
+
+
+@main.command("create-user")
+@click.option("--email", required=True)
+@click.option("--name", default="")
+@click.option("--role", type=click.Choice([r.value for r in Role]), default=Role.customer.value)
+@click.option("--level", type=click.IntRange(1, 3), default=None,
+              help="Support level of an agent (1, 2 or 3).")
+@click.option("--language", type=click.Choice(["en", "de"]), default="en")
+@click.password_option()
+@with_appcontext
+def create_user_command(email, name, role, level, language, password) -> None:
+    """Create a user account."""
+    try:
+        user = create_user(email=email, name=name, password=password, role=Role(role),
+                           level=level, language=language)
+    except EmailTaken:
+        raise click.ClickException(f"{email} already has an account") from None
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
+    db.session.commit()
+    click.echo(f"Created {user.email} ({user.role.value}"
+               f"{f', level {user.level}' if user.level else ''})")
+
+
+@main.command("demo")
+@click.option("--reset", is_flag=True, help="Delete the demo database first.")
+@with_appcontext
+def demo_command(reset: bool) -> None:
+    """Set up a demo database with users for every role and level, tickets and articles."""
+    from helpdesk.demo import seed_demo
+
+    if reset:
+        db.drop_all()
+        db.session.execute(db.text("DROP TABLE IF EXISTS alembic_version"))
+        db.session.commit()
+    upgrade_database()
+    current_app.config["MAIL_SUPPRESS"] = True     # the demo customers have no real inboxes
+    created = seed_demo()
+    db.session.commit()
+    if created:
+        click.echo("Demo data created. Log in with any of these (password demo1234):")
+    else:
+        click.echo("Demo data already present. Logins (password demo1234):")
+    for email in ("customer@example.com", "customer2@example.com", "l1@example.com",
+                  "l2@example.com", "l3@example.com", "admin@example.com"):
+        click.echo(f"  {email}")

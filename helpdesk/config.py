@@ -1,0 +1,82 @@
+"""Settings: defaults, each of which can be overridden by an environment variable.
+
+A setting ``NAME`` is read from ``HELPDESK_NAME``. Values are parsed by the type of
+the default (bool, int, float, str). Nothing here touches the disk at import time;
+the factory resolves paths and the generated secret key.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+ENV_PREFIX = "HELPDESK_"
+
+DEFAULTS: dict[str, object] = {
+    # Where the SQLite database, the search index and attachments live.
+    "INSTANCE_PATH": "",
+    "DATABASE_URL": "",
+    "SECRET_KEY": "",
+    "BASE_URL": "http://127.0.0.1:5000",
+    "SITE_NAME": "Tiered Helpdesk",
+    # Mail: SMTP when MAIL_SERVER is set, otherwise printed to the console.
+    "MAIL_SERVER": "",
+    "MAIL_PORT": 25,
+    "MAIL_USERNAME": "",
+    "MAIL_PASSWORD": "",
+    "MAIL_USE_TLS": False,
+    "MAIL_USE_SSL": False,
+    "MAIL_TIMEOUT": 10,
+    "MAIL_SUPPRESS": False,
+    "MAIL_DEFAULT_SENDER": "Helpdesk <helpdesk@example.com>",
+    # Uploads
+    "MAX_ATTACHMENT_BYTES": 10 * 1024 * 1024,
+    "MAX_ATTACHMENTS_PER_MESSAGE": 5,
+    "MAX_BODY_CHARS": 50_000,
+    # Login throttling: failures per e-mail address and per client address.
+    "LOGIN_MAX_FAILURES_PER_ACCOUNT": 5,
+    "LOGIN_MAX_FAILURES_PER_IP": 20,
+    "LOGIN_FAILURE_WINDOW_SECONDS": 900,
+    # Flask-Limiter storage for the other limits (registration, password reset);
+    # use redis://host:6379 when several hosts serve the app.
+    "RATELIMIT_STORAGE_URI": "memory://",
+    "RATELIMIT_ENABLED": True,
+    "PASSWORD_RESET_MAX_AGE": 3600,
+    "QUEUE_PAGE_SIZE": 25,
+    "DEFAULT_LOCALE": "en",
+    "SESSION_COOKIE_SECURE": False,
+    # Search index (used by the kb package); defaults to <instance>/search-index.
+    "INDEX_PATH": "",
+}
+
+LANGUAGES = {"en": "English", "de": "Deutsch"}
+
+
+def _parse(raw: str, default: object) -> object:
+    if isinstance(default, bool):
+        return raw.strip().lower() in {"1", "true", "yes", "on"}
+    if isinstance(default, int):
+        return int(raw)
+    if isinstance(default, float):
+        return float(raw)
+    return raw
+
+
+def from_environment(environ: os._Environ | dict | None = None) -> dict[str, object]:
+    """Return the settings: the defaults overridden by ``HELPDESK_*`` variables."""
+    environ = os.environ if environ is None else environ
+    settings = dict(DEFAULTS)
+    for name, default in DEFAULTS.items():
+        raw = environ.get(ENV_PREFIX + name)
+        if raw is not None and raw != "":
+            settings[name] = _parse(raw, default)
+    # Any other HELPDESK_ variable is passed through as a string, so a Flask or
+    # extension setting can be given without code changes.
+    for key, raw in environ.items():
+        if key.startswith(ENV_PREFIX) and key[len(ENV_PREFIX):] not in settings:
+            settings[key[len(ENV_PREFIX):]] = raw
+    return settings
+
+
+def instance_path(settings: dict[str, object]) -> Path:
+    """Return the absolute instance folder (default: ``instance/`` in the working directory)."""
+    return Path(str(settings.get("INSTANCE_PATH") or "instance")).resolve()

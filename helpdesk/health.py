@@ -1,0 +1,32 @@
+"""/healthz: the state of the database (and of the search index, once it exists)."""
+from __future__ import annotations
+
+from flask import Blueprint, current_app, jsonify
+from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
+
+from helpdesk.extensions import db
+
+bp = Blueprint("health", __name__)
+
+# Other packages (the knowledge base) add a callable returning (name, ok, details).
+CHECKS: list = []
+
+
+@bp.get("/healthz")
+def healthz():
+    report = {"database": _database()}
+    for check in CHECKS:
+        name, ok, details = check(current_app)
+        report[name] = {"ok": ok, **details}
+    healthy = all(part["ok"] for part in report.values())
+    return jsonify(status="ok" if healthy else "degraded", **report), 200 if healthy else 503
+
+
+def _database() -> dict:
+    try:
+        db.session.execute(text("SELECT 1"))
+        return {"ok": True, "dialect": db.engine.dialect.name}
+    except SQLAlchemyError as exc:
+        db.session.rollback()
+        return {"ok": False, "error": exc.__class__.__name__}

@@ -1,0 +1,1 @@
+"""Outgoing mail. Only the application factory imports this package."""

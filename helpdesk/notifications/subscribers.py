@@ -1,0 +1,121 @@
+"""Turn domain signals into mail, in each recipient's language."""
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+import sqlalchemy as sa
+from flask import Flask, current_app, render_template
+from flask_babel import force_locale
+from flask_babel import gettext as _
+
+from helpdesk import signals
+from helpdesk.accounts.models import Role, User
+from helpdesk.accounts.tokens import make_reset_token
+from helpdesk.extensions import db
+from helpdesk.notifications import mail
+from helpdesk.tickets.models import Status, Ticket
+
+
+def connect(app: Flask) -> None:
+    """Subscribe the mail handlers to the domain signals (once per process)."""
+    signals.ticket_created.connect(on_ticket_created, weak=False)
+    signals.ticket_replied.connect(on_ticket_replied, weak=False)
+    signals.ticket_status_changed.connect(on_status_changed, weak=False)
+    signals.ticket_escalated.connect(on_escalated, weak=False)
+    signals.ticket_returned.connect(on_returned, weak=False)
+    signals.password_reset_requested.connect(on_password_reset, weak=False)
+
+
+def _link(endpoint: str, **values) -> str:
+    """Build an absolute link from the configured base URL, never the Host header."""
+    parts = urlsplit(current_app.config["BASE_URL"])
+    adapter = current_app.url_map.bind(parts.netloc, script_name=parts.path or "/",
+                                       url_scheme=parts.scheme or "https")
+    return adapter.build(endpoint, values, force_external=True)
+
+
+def _language(user: User) -> str:
+    return user.language or current_app.config["DEFAULT_LOCALE"]
+
+
+def _send(user: User, template: str, subject, **context) -> None:
+    """Queue the mail `template` for `user`, rendered in their language.
+
+    `subject` is a callable so it is translated inside the recipient's locale.
+    """
+    if not user.is_active:
+        return
+    with force_locale(_language(user)):
+        body = render_template(f"notifications/{template}.txt", user=user,
+                               site_name=current_app.config["SITE_NAME"], **context)
+        message = mail.build(to=user.email, to_name=user.name, subject=subject(), body=body)
+    mail.queue(message)
+
+
+def _ticket_link(ticket: Ticket) -> str:
+    return _link("tickets.show_ticket", ref=ticket.ref)
+
+
+def on_ticket_created(ticket: Ticket, *, by: User, **_extra) -> None:
+    requester = ticket.requester
+    set_password_link = None
+    if not requester.password_hash:
+        set_password_link = _link("accounts.reset_password", token=make_reset_token(requester))
+    _send(requester, "ticket_created",
+          lambda: _("[%(ref)s] We have received your request", ref=ticket.ref),
+          ticket=ticket, link=_ticket_link(ticket), set_password_link=set_password_link)
+
+
+def on_ticket_replied(ticket: Ticket, *, message, by: User, **_extra) -> None:
+    if message.is_internal:
+        return
+    if by.id != ticket.requester_id:
+        _send(ticket.requester, "reply_to_customer",
+              lambda: _("[%(ref)s] New reply to your request", ref=ticket.ref),
+              ticket=ticket, message=message, link=_ticket_link(ticket))
+    elif ticket.assignee is not None:
+        _send(ticket.assignee, "reply_from_customer",
+              lambda: _("[%(ref)s] The customer replied", ref=ticket.ref),
+              ticket=ticket, message=message, link=_ticket_link(ticket))
+
+
+def on_status_changed(ticket: Ticket, *, old, new, by: User, **_extra) -> None:
+    if new == Status.resolved and by.id != ticket.requester_id:
+        _send(ticket.requester, "ticket_resolved",
+              lambda: _("[%(ref)s] Your request has been resolved", ref=ticket.ref),
+              ticket=ticket, link=_ticket_link(ticket))
+
+
+def _level_recipients(ticket: Ticket) -> list[User]:
+    if ticket.assignee is not None:
+        return [ticket.assignee]
+    return list(db.session.scalars(sa.select(User).where(
+        User.role == Role.agent, User.level == ticket.level,
+        User.is_active_account.is_(True))))
+
+
+def on_escalated(ticket: Ticket, *, handoff, by: User, **_extra) -> None:
+    _send(ticket.requester, "escalated_customer",
+          lambda: _("[%(ref)s] Your request is with our specialists now", ref=ticket.ref)
+          if ticket.level == 3 else
+          _("[%(ref)s] Your request has been passed on", ref=ticket.ref),
+          ticket=ticket, link=_ticket_link(ticket))
+    for agent in _level_recipients(ticket):
+        _send(agent, "escalated_staff",
+              lambda: _("[%(ref)s] Escalated to level %(level)d", ref=ticket.ref,
+                        level=ticket.level),
+              ticket=ticket, handoff=handoff, by=by, link=_ticket_link(ticket))
+
+
+def on_returned(ticket: Ticket, *, handoff, by: User, **_extra) -> None:
+    for agent in _level_recipients(ticket):
+        _send(agent, "returned_staff",
+              lambda: _("[%(ref)s] Returned to level %(level)d", ref=ticket.ref,
+                        level=ticket.level),
+              ticket=ticket, handoff=handoff, by=by, link=_ticket_link(ticket))
+
+
+def on_password_reset(user: User, **_extra) -> None:
+    _send(user, "password_reset", lambda: _("Reset your password"),
+          link=_link("accounts.reset_password", token=make_reset_token(user)),
+          hours=int(current_app.config["PASSWORD_RESET_MAX_AGE"]) // 3600)

@@ -1,0 +1,13 @@
+"""Domain signals. Domain code sends them; notifications and the search outbox listen."""
+from blinker import Namespace
+
+_signals = Namespace()
+
+ticket_created = _signals.signal("ticket-created")
+ticket_replied = _signals.signal("ticket-replied")          # public replies and notes
+ticket_status_changed = _signals.signal("ticket-status-changed")
+ticket_escalated = _signals.signal("ticket-escalated")
+ticket_returned = _signals.signal("ticket-returned")
+ticket_assigned = _signals.signal("ticket-assigned")
+password_reset_requested = _signals.signal("password-reset-requested")
+articles_used = _signals.signal("articles-used")            # KB articles put into a reply

@@ -1,0 +1,64 @@
+"""Filters and globals for templates: dates, labels, Markdown, navigation flags."""
+from __future__ import annotations
+
+from flask import Flask
+from flask_babel import format_datetime, format_timedelta, get_locale
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from helpdesk.accounts import permissions
+from helpdesk.clock import utcnow
+from helpdesk.config import LANGUAGES
+from helpdesk.tickets import sla
+from helpdesk.tickets.models import Priority, Status
+from kb.rendering import render_markdown
+
+
+def public_level_label(level: int) -> str:
+    """How a customer hears where their ticket is."""
+    return {1: _("with our first-level team"), 2: _("with our second-level team"),
+            3: _("with our specialists")}.get(level, "")
+
+
+def relative(when) -> str:
+    if when is None:
+        return ""
+    return format_timedelta(when - utcnow(), add_direction=True, granularity="minute")
+
+
+# Other packages (the knowledge base) add navigation: callables taking the current
+# user and returning a list of {"url", "label", "prefix"} dicts.
+NAV_ITEMS: list = []
+
+
+def extra_nav_items() -> list[dict]:
+    return [item for provider in NAV_ITEMS for item in provider(current_user)]
+
+
+def _label(enum_cls, value):
+    return enum_cls(value).label if value in enum_cls._value2member_map_ else (value or "—")
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.filters["markdown"] = render_markdown
+    app.jinja_env.filters["datetime"] = lambda value, fmt="medium": (
+        format_datetime(value, fmt) if value else "")
+    app.jinja_env.filters["relative"] = relative
+    app.jinja_env.globals["public_level_label"] = public_level_label
+    app.jinja_env.globals["extra_nav_items"] = extra_nav_items
+    app.jinja_env.globals["status_label"] = lambda value: _label(Status, value)
+    app.jinja_env.globals["priority_label"] = lambda value: _label(Priority, value)
+    app.jinja_env.add_extension("jinja2.ext.loopcontrols")
+
+    @app.context_processor
+    def inject():
+        return {
+            "perms": permissions,
+            "languages": LANGUAGES,
+            "current_language": str(get_locale() or "en"),
+            "now": utcnow(),
+            "sla": sla,
+            "site_name": app.config["SITE_NAME"],
+            "is_staff": bool(getattr(current_user, "is_authenticated", False)
+                            and current_user.is_staff),
+        }

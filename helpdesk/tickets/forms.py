@@ -1,0 +1,111 @@
+"""Ticket forms. Choices that depend on the database are filled in by the view."""
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import MultipleFileField
+from wtforms import (
+    BooleanField,
+    EmailField,
+    HiddenField,
+    RadioField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional
+
+from helpdesk.tickets.models import Channel, Priority, Status
+
+BODY_MAX = 50_000
+
+
+def _int_or_none(value):
+    return int(value) if value not in (None, "", "None") else None
+
+
+def priority_choices():
+    return [(p.value, p.label) for p in Priority]
+
+
+def status_choices():
+    return [(s.value, s.label) for s in Status]
+
+
+def channel_choices():
+    return [(c.value, c.label) for c in Channel]
+
+
+class NewTicketForm(FlaskForm):
+    subject = StringField(_l("Subject"), validators=[DataRequired(), Length(max=200)])
+    category = SelectField(_l("Category"), coerce=_int_or_none, validators=[Optional()])
+    priority = SelectField(_l("Priority"), choices=priority_choices, default="normal")
+    body = TextAreaField(_l("Describe your question"),
+                         validators=[DataRequired(), Length(max=BODY_MAX)])
+    shop_ref = StringField(_l("Shop"), validators=[Optional(), Length(max=120)])
+    order_ref = StringField(_l("Order number"), validators=[Optional(), Length(max=120)])
+    product_ref = StringField(_l("Product"), validators=[Optional(), Length(max=120)])
+    attachments = MultipleFileField(_l("Attachments"))
+
+
+class StaffNewTicketForm(NewTicketForm):
+    """Filing for a customer: who it is for and where the request came in."""
+
+    customer_email = EmailField(_l("Customer e-mail"),
+                                validators=[DataRequired(), Email(), Length(max=254)])
+    customer_name = StringField(_l("Customer name"), validators=[Optional(), Length(max=120)])
+    channel = SelectField(_l("Channel"), choices=channel_choices, default="phone")
+
+
+class VersionedForm(FlaskForm):
+    """Carries the version of the ticket the user saw, for optimistic locking."""
+
+    version = HiddenField(validators=[InputRequired()])
+    seen_event = HiddenField()
+
+    def seen_version(self) -> int | None:
+        return _int_or_none(self.version.data) if str(self.version.data).isdigit() else None
+
+    def seen_event_id(self) -> int:
+        return int(self.seen_event.data) if str(self.seen_event.data).isdigit() else 0
+
+
+class MessageForm(VersionedForm):
+    kind = RadioField(_l("Type"), choices=[("public", _l("Public reply")),
+                                           ("internal", _l("Internal note"))],
+                      default="public")
+    body = TextAreaField(_l("Message"), validators=[DataRequired(), Length(max=BODY_MAX)])
+    status_after = SelectField(_l("Then set status to"), validators=[Optional()])
+    attachments = MultipleFileField(_l("Attachments"))
+    confirmed_public = BooleanField(_l("Yes, send this reply to the customer"))
+    article_ids = HiddenField()
+
+
+class UpdateTicketForm(VersionedForm):
+    status = SelectField(_l("Status"), choices=status_choices)
+    priority = SelectField(_l("Priority"), choices=priority_choices)
+    category = SelectField(_l("Category"), coerce=_int_or_none, validators=[Optional()])
+
+
+class AssignForm(VersionedForm):
+    assignee = SelectField(_l("Assign to"), coerce=_int_or_none, validators=[Optional()])
+
+
+class ActionForm(VersionedForm):
+    """An empty form for POST-only buttons (take, close)."""
+
+
+class EscalateForm(VersionedForm):
+    summary = TextAreaField(_l("Summary for the next level"),
+                            validators=[DataRequired(), Length(max=5000)])
+    tried = TextAreaField(_l("What was tried"), validators=[DataRequired(), Length(max=5000)])
+    articles_checked = TextAreaField(_l("Knowledge-base articles checked"),
+                                     validators=[DataRequired(), Length(max=2000)])
+
+
+class ReturnForm(VersionedForm):
+    to_level = SelectField(_l("Return to level"), coerce=int)
+    summary = TextAreaField(_l("Resolution or instructions"),
+                            validators=[DataRequired(), Length(max=5000)])
+
+
+class CustomerCloseForm(FlaskForm):
+    confirm_resolution = HiddenField(default="1")

@@ -1,0 +1,228 @@
+"""Ticket use cases: file, reply, note, assign, update. None of them commits."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask_babel import gettext as _
+
+from helpdesk.accounts.models import User
+from helpdesk.accounts.permissions import (
+    NotAllowed,
+    can_add_note,
+    can_assign_to,
+    can_customer_close,
+    can_file_for_others,
+    can_reply,
+    can_take,
+    can_update_ticket,
+)
+from helpdesk.clock import utcnow
+from helpdesk.extensions import db
+from helpdesk.signals import (
+    ticket_assigned,
+    ticket_created,
+    ticket_replied,
+    ticket_status_changed,
+)
+from helpdesk.tickets import sla
+from helpdesk.tickets.models import (
+    Attachment,
+    Category,
+    Channel,
+    EventKind,
+    Message,
+    Priority,
+    Status,
+    Ticket,
+)
+
+
+class StaleTicket(Exception):
+    """The ticket changed since the user loaded it (optimistic locking)."""
+
+    def __init__(self, ticket: Ticket, seen_version: int):
+        super().__init__(f"{ticket.ref} is at version {ticket.version}, not {seen_version}")
+        self.ticket = ticket
+        self.seen_version = seen_version
+
+
+def check_version(ticket: Ticket, seen_version: int | None) -> None:
+    """Raise StaleTicket if `ticket` moved on since the user saw `seen_version`."""
+    if seen_version is not None and seen_version != ticket.version:
+        raise StaleTicket(ticket, seen_version)
+
+
+@dataclass(frozen=True)
+class NewTicket:
+    subject: str
+    body: str
+    category: Category | None = None
+    priority: Priority = Priority.normal
+    channel: Channel = Channel.web
+    shop_ref: str | None = None
+    order_ref: str | None = None
+    product_ref: str | None = None
+
+
+def file_ticket(data: NewTicket, *, requester: User, by: User,
+                attachments: list[Attachment] = ()) -> Ticket:
+    """Create a ticket for `requester`, filed by `by` (the requester or an agent).
+
+    Raises NotAllowed when a customer files for someone else. Adds the ticket to the
+    session and flushes so it has its reference; the caller commits.
+    """
+    if by.id != requester.id and not can_file_for_others(by):
+        raise NotAllowed(_("You can only file tickets for yourself."))
+    now = utcnow()
+    ticket = Ticket(
+        subject=data.subject.strip(), body=data.body, category=data.category,
+        priority=data.priority, channel=data.channel, status=Status.new, level=1,
+        requester=requester, created_by=by, created_at=now, updated_at=now,
+        shop_ref=_clean(data.shop_ref), order_ref=_clean(data.order_ref),
+        product_ref=_clean(data.product_ref),
+        first_response_due_at=sla.first_response_due(now, data.priority),
+        resolution_due_at=sla.resolution_due(now, data.priority))
+    ticket.update_due_at = ticket.first_response_due_at
+    ticket.due_at = sla.queue_key(ticket.status, ticket.update_due_at)
+    ticket.record(EventKind.created, actor=by, new=data.channel.value)
+    if attachments:
+        ticket.messages.append(Message(author=requester, body="", is_internal=False,
+                                       attachments=list(attachments)))
+    db.session.add(ticket)
+    db.session.flush()
+    ticket_created.send(ticket, by=by)
+    return ticket
+
+
+def _clean(value: str | None) -> str | None:
+    value = (value or "").strip()
+    return value or None
+
+
+def add_message(ticket: Ticket, *, author: User, body: str, internal: bool = False,
+                attachments: list[Attachment] = (),
+                status_after: Status | None = None) -> Message:
+    """Add a public reply or an internal note to `ticket`.
+
+    A customer's reply reopens a resolved or waiting ticket. A staff reply counts as
+    the first response and may set the status (for example "waiting on customer").
+    Raises NotAllowed; the caller commits.
+    """
+    allowed = can_add_note(author, ticket) if internal else can_reply(author, ticket)
+    if not allowed:
+        raise NotAllowed(_("You cannot write on this ticket."))
+    message = Message(author=author, body=body, is_internal=internal,
+                      attachments=list(attachments), created_at=utcnow())
+    ticket.messages.append(message)
+    ticket.record(EventKind.note if internal else EventKind.reply, actor=author)
+    if not internal:
+        _after_public_reply(ticket, author=author, status_after=status_after)
+    db.session.flush()
+    ticket_replied.send(ticket, message=message, by=author)
+    return message
+
+
+def _after_public_reply(ticket: Ticket, *, author: User, status_after: Status | None) -> None:
+    now = utcnow()
+    if author.id == ticket.requester_id and not author.is_staff:
+        if ticket.status in (Status.resolved, Status.waiting_on_customer, Status.new):
+            new_status = Status.new if ticket.status == Status.new else Status.open
+            if new_status != ticket.status:
+                _set_status(ticket, new_status, by=author)
+                ticket.update_due_at = sla.first_response_due(now, ticket.priority)
+        ticket.due_at = sla.queue_key(ticket.status, ticket.update_due_at)
+        return
+    if ticket.first_responded_at is None:
+        ticket.first_responded_at = now
+        ticket.update_due_at = max(ticket.resolution_due_at, now)
+    target = status_after or (Status.open if ticket.status == Status.new else None)
+    if target and target != ticket.status:
+        _set_status(ticket, target, by=author)
+    ticket.due_at = sla.queue_key(ticket.status, ticket.update_due_at)
+
+
+def _set_status(ticket: Ticket, status: Status, *, by: User) -> None:
+    old = ticket.status
+    ticket.record(EventKind.status, actor=by, old=old.value, new=status.value)
+    ticket.status = status
+    now = utcnow()
+    if status == Status.resolved:
+        ticket.resolved_at = now
+    elif status == Status.closed:
+        ticket.closed_at = now
+    elif old in (Status.resolved, Status.closed):
+        ticket.resolved_at = ticket.closed_at = None
+    ticket.due_at = sla.queue_key(ticket.status, ticket.update_due_at)
+    ticket_status_changed.send(ticket, old=old, new=status, by=by)
+
+
+@dataclass(frozen=True)
+class TicketChanges:
+    """Fields an agent changes on a ticket; None means "leave as it is"."""
+
+    status: Status | None = None
+    priority: Priority | None = None
+    category: Category | None = None
+
+
+def update_ticket(ticket: Ticket, *, by: User, changes: TicketChanges) -> list[str]:
+    """Apply `changes` to `ticket`, recording an event per changed field.
+
+    Returns the names of the fields that changed. Raises NotAllowed; the caller commits.
+    """
+    if not can_update_ticket(by, ticket):
+        raise NotAllowed(_("You cannot change this ticket."))
+    changed = []
+    if changes.status is not None and changes.status != ticket.status:
+        _set_status(ticket, changes.status, by=by)
+        changed.append("status")
+    if changes.priority is not None and changes.priority != ticket.priority:
+        ticket.record(EventKind.priority, actor=by, old=ticket.priority.value,
+                      new=changes.priority.value)
+        ticket.priority = changes.priority
+        changed.append("priority")
+    if changes.category is not None and changes.category.id != ticket.category_id:
+        ticket.record(EventKind.category, actor=by,
+                      old=ticket.category.name_en if ticket.category else None,
+                      new=changes.category.name_en)
+        ticket.category = changes.category
+        changed.append("category")
+    return changed
+
+
+def customer_close(ticket: Ticket, *, by: User, confirm_resolution: bool) -> None:
+    """Let the requester confirm a resolution or close their ticket. The caller commits."""
+    if not can_customer_close(by, ticket):
+        raise NotAllowed(_("You cannot close this ticket."))
+    old = ticket.status
+    # The history shows "resolved -> closed" by the customer: their confirmation.
+    ticket.record(EventKind.status, actor=by, old=old.value, new=Status.closed.value)
+    ticket.status = Status.closed
+    ticket.closed_at = utcnow()
+    ticket.resolved_at = ticket.resolved_at or ticket.closed_at
+    ticket.due_at = sla.queue_key(ticket.status, ticket.update_due_at)
+    ticket_status_changed.send(ticket, old=old, new=Status.closed, by=by)
+
+
+def assign(ticket: Ticket, *, by: User, assignee: User | None) -> None:
+    """Assign `ticket` to `assignee` (None: unassign). Taking is assigning to oneself.
+
+    Raises NotAllowed; the caller commits.
+    """
+    if assignee is not None and assignee.id == by.id and not by.is_admin:
+        allowed = can_take(by, ticket)
+    elif assignee is None:
+        allowed = can_update_ticket(by, ticket)
+    else:
+        allowed = can_assign_to(by, ticket, assignee)
+    if not allowed:
+        raise NotAllowed(_("You cannot assign this ticket to that person."))
+    if (ticket.assignee_id or None) == (assignee.id if assignee else None):
+        return
+    ticket.record(EventKind.assignee, actor=by,
+                  old=ticket.assignee.name if ticket.assignee else None,
+                  new=assignee.name if assignee else None)
+    ticket.assignee = assignee
+    if ticket.status == Status.new:
+        _set_status(ticket, Status.open, by=by)
+    ticket_assigned.send(ticket, assignee=assignee, by=by)

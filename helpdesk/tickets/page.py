@@ -1,0 +1,82 @@
+"""The ticket page: everything one ticket shows, computed once for the template."""
+from __future__ import annotations
+
+from flask import render_template
+from flask_login import current_user
+
+from helpdesk.accounts import permissions as perms
+from helpdesk.tickets import sla
+from helpdesk.tickets.access import assignable_agents
+from helpdesk.tickets.categories import category_choices
+from helpdesk.tickets.forms import (
+    ActionForm,
+    AssignForm,
+    CustomerCloseForm,
+    MessageForm,
+    UpdateTicketForm,
+)
+from helpdesk.tickets.models import Status, Ticket
+
+# Extra panels other packages add to the staff side of the ticket page (the KB's
+# suggested articles): callables taking the ticket, returning (template, context).
+STAFF_PANELS: list = []
+
+
+def _versioned(form, ticket: Ticket, last_event_id: int):
+    """Point a form at the ticket's current version, keeping what the user typed."""
+    form.version.data = str(ticket.version)
+    if not form.seen_event.data or not str(form.seen_event.data).isdigit():
+        form.seen_event.data = str(last_event_id)
+    return form
+
+
+def render_ticket(ticket: Ticket, *, message_form=None, update_form=None, status=200,
+                  conflict_after: int | None = None, ask_confirmation: bool = False):
+    """Render the ticket page for the current user."""
+    user = current_user
+    staff = perms.can_see_internals(user)
+    events = list(ticket.events)
+    last_event_id = max((e.id for e in events), default=0)
+    messages = [m for m in ticket.messages if staff or not m.is_internal]
+    if message_form is not None and conflict_after is not None:
+        message_form.seen_event.data = str(last_event_id)
+    message_form = _versioned(message_form or MessageForm(formdata=None), ticket, last_event_id)
+    message_form.status_after.choices = [("", "—")] + [(s.value, s.label) for s in Status]
+    update_form = update_form or UpdateTicketForm(
+        formdata=None, status=ticket.status.value, priority=ticket.priority.value,
+        category=ticket.category_id)
+    update_form.category.choices = category_choices()
+    _versioned(update_form, ticket, last_event_id)
+    assign_form = _versioned(AssignForm(formdata=None, assignee=ticket.assignee_id), ticket,
+                             last_event_id)
+    agents = assignable_agents(ticket.level) if perms.can_assign(user, ticket) else []
+    assign_form.assignee.choices = [(None, "—")] + [(a.id, a.name) for a in agents]
+    context = dict(
+        ticket=ticket, messages=messages, staff=staff,
+        events=events if staff else [e for e in events if e.is_public],
+        handoffs=list(ticket.handoffs) if staff else [],
+        message_form=message_form, update_form=update_form, assign_form=assign_form,
+        action_form=_versioned(ActionForm(formdata=None), ticket, last_event_id),
+        close_form=CustomerCloseForm(formdata=None),
+        conflict_events=[e for e in events if conflict_after is not None
+                         and e.id > conflict_after],
+        ask_confirmation=ask_confirmation,
+        next_update=sla.customer_next_update(ticket.status, ticket.update_due_at),
+        may=_abilities(user, ticket),
+        return_levels=perms.return_targets(user, ticket),
+        panels=[panel(ticket) for panel in STAFF_PANELS] if staff else [],
+    )
+    return render_template("tickets/ticket.html", **context), status
+
+
+def _abilities(user, ticket: Ticket) -> dict[str, bool]:
+    return {
+        "reply": perms.can_reply(user, ticket),
+        "note": perms.can_add_note(user, ticket),
+        "update": perms.can_update_ticket(user, ticket),
+        "take": perms.can_take(user, ticket),
+        "assign": perms.can_assign(user, ticket),
+        "escalate": perms.can_escalate(user, ticket),
+        "return": perms.can_return(user, ticket),
+        "close": user.is_customer and perms.can_customer_close(user, ticket),
+    }

@@ -1,0 +1,149 @@
+"""Queue queries: what each agent works through, ordered by urgency, paged by key.
+
+Pages are addressed by a cursor holding the sort key of the last row shown
+(``due_at`` and ``id``), so page 500 costs the same as page 1.
+"""
+from __future__ import annotations
+
+import base64
+import binascii
+import enum
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import sqlalchemy as sa
+
+from helpdesk.accounts.models import User
+from helpdesk.accounts.permissions import visible_tickets
+from helpdesk.extensions import db
+from helpdesk.tickets.models import (
+    ACTIVE_STATUSES,
+    Channel,
+    Handoff,
+    HandoffKind,
+    Priority,
+    Status,
+    Ticket,
+    parse_ref,
+)
+
+
+class QueueView(enum.StrEnum):
+    unassigned = "unassigned"
+    mine = "mine"
+    level = "level"
+    escalated = "escalated"
+
+
+@dataclass(frozen=True)
+class QueueFilter:
+    view: QueueView = QueueView.level
+    level: int | None = None           # the level whose queue it is; defaults to the agent's
+    statuses: tuple[Status, ...] = ACTIVE_STATUSES
+    priority: Priority | None = None
+    category_id: int | None = None
+    channel: Channel | None = None
+    text: str = ""
+
+
+@dataclass
+class Page:
+    items: list = field(default_factory=list)
+    next_cursor: str | None = None
+
+
+def encode_cursor(key: datetime, ident: int) -> str:
+    raw = f"{key.isoformat()}|{ident}".encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str | None) -> tuple[datetime, int] | None:
+    """Return the (key, id) a cursor holds, or None for a missing or mangled one."""
+    if not cursor:
+        return None
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        key, ident = raw.split("|")
+        return datetime.fromisoformat(key), int(ident)
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        return None
+
+
+def _text_condition(text: str):
+    text = text.strip()
+    ident = parse_ref(text)
+    pattern = f"%{text.replace('%', '').replace('_', '')}%"
+    conditions = [Ticket.subject.ilike(pattern), Ticket.shop_ref.ilike(pattern),
+                  Ticket.order_ref.ilike(pattern), Ticket.product_ref.ilike(pattern)]
+    if ident is not None:
+        conditions.append(Ticket.id == ident)
+    return sa.or_(*conditions)
+
+
+def queue_query(user: User, flt: QueueFilter) -> sa.Select:
+    """Return the select for `user`'s queue under `flt`, unordered and unpaged."""
+    level = flt.level or user.level or 1
+    query = visible_tickets(user)
+    if flt.view == QueueView.escalated:
+        query = query.where(sa.exists().where(
+            Handoff.ticket_id == Ticket.id, Handoff.author_id == user.id,
+            Handoff.kind == HandoffKind.escalation))
+    else:
+        query = query.where(Ticket.level == level)
+    if flt.view == QueueView.unassigned:
+        query = query.where(Ticket.assignee_id.is_(None))
+    elif flt.view == QueueView.mine:
+        query = query.where(Ticket.assignee_id == user.id)
+    if flt.statuses:
+        query = query.where(Ticket.status.in_(flt.statuses))
+    if flt.priority:
+        query = query.where(Ticket.priority == flt.priority)
+    if flt.category_id:
+        query = query.where(Ticket.category_id == flt.category_id)
+    if flt.channel:
+        query = query.where(Ticket.channel == flt.channel)
+    if flt.text.strip():
+        query = query.where(_text_condition(flt.text))
+    return query
+
+
+def queue_page(user: User, flt: QueueFilter, *, cursor: str | None = None,
+               size: int = 25) -> Page:
+    """Return one page of `user`'s queue, most urgent first."""
+    query = queue_query(user, flt)
+    after = decode_cursor(cursor)
+    if after:
+        query = query.where(sa.tuple_(Ticket.due_at, Ticket.id) > sa.tuple_(*after))
+    query = query.order_by(Ticket.due_at, Ticket.id).limit(size + 1)
+    rows = list(db.session.scalars(query).unique())
+    return _page(rows, size, lambda t: encode_cursor(t.due_at, t.id))
+
+
+def queue_counts(user: User, level: int) -> dict[QueueView, int]:
+    """Return how many active tickets each queue tab holds."""
+    counts = {}
+    for view in QueueView:
+        flt = QueueFilter(view=view, level=level)
+        query = queue_query(user, flt).with_only_columns(sa.func.count()).order_by(None)
+        counts[view] = db.session.scalar(query)
+    return counts
+
+
+def my_tickets_page(user: User, *, cursor: str | None = None, size: int = 25,
+                    active_only: bool = False) -> Page:
+    """Return one page of the tickets `user` filed, most recently updated first."""
+    query = sa.select(Ticket).where(Ticket.requester_id == user.id)
+    if active_only:
+        query = query.where(Ticket.status.not_in((Status.closed,)))
+    after = decode_cursor(cursor)
+    if after:
+        query = query.where(sa.tuple_(Ticket.updated_at, Ticket.id) < sa.tuple_(*after))
+    query = query.order_by(Ticket.updated_at.desc(), Ticket.id.desc()).limit(size + 1)
+    rows = list(db.session.scalars(query).unique())
+    return _page(rows, size, lambda t: encode_cursor(t.updated_at, t.id))
+
+
+def _page(rows: list, size: int, key) -> Page:
+    if len(rows) > size:
+        return Page(items=rows[:size], next_cursor=key(rows[size - 1]))
+    return Page(items=rows)

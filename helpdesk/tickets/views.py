@@ -1,0 +1,205 @@
+"""Ticket pages shared by customers and staff: file, list, read, reply, close, download."""
+from __future__ import annotations
+
+from flask import (
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy.orm.exc import StaleDataError
+
+from helpdesk.accounts.operations import customer_for
+from helpdesk.accounts.permissions import NotAllowed, can_see_internals
+from helpdesk.extensions import db
+from helpdesk.signals import articles_used
+from helpdesk.tickets import bp
+from helpdesk.tickets.access import get_visible_attachment_or_404, get_visible_ticket_or_404
+from helpdesk.tickets.attachments import UploadRejected, path_of, store_uploads
+from helpdesk.tickets.categories import category_choices
+from helpdesk.tickets.forms import (
+    CustomerCloseForm,
+    MessageForm,
+    NewTicketForm,
+    StaffNewTicketForm,
+)
+from helpdesk.tickets.models import Category, Channel, Priority, Status
+from helpdesk.tickets.operations import (
+    NewTicket,
+    StaleTicket,
+    add_message,
+    check_version,
+    customer_close,
+    file_ticket,
+)
+from helpdesk.tickets.page import render_ticket
+from helpdesk.tickets.queues import my_tickets_page
+from kb.rendering import render_markdown
+
+
+@bp.route("/")
+def home():
+    if not current_user.is_authenticated:
+        return redirect(url_for("accounts.login"))
+    if current_user.is_staff:
+        return redirect(url_for("tickets.queue"))
+    return redirect(url_for("tickets.my_tickets"))
+
+
+@bp.route("/tickets/new", methods=["GET", "POST"])
+@login_required
+def new_ticket():
+    form_class = StaffNewTicketForm if current_user.is_staff else NewTicketForm
+    form = form_class()
+    form.category.choices = category_choices()
+    if form.validate_on_submit():
+        try:
+            ticket = _file_from_form(form)
+        except UploadRejected as exc:
+            form.attachments.errors = [str(exc)]
+        except ValueError:
+            form.customer_email.errors.append(_("That address belongs to a staff account."))
+        else:
+            db.session.commit()
+            flash(_("Ticket %(ref)s has been filed.", ref=ticket.ref), "success")
+            return redirect(url_for("tickets.show_ticket", ref=ticket.ref))
+        db.session.rollback()
+    return render_template("tickets/new.html", form=form), 400 if form.errors else 200
+
+
+def _file_from_form(form):
+    if current_user.is_staff:
+        requester, _created = customer_for(form.customer_email.data, form.customer_name.data or "")
+        channel = Channel(form.channel.data)
+    else:
+        requester, channel = current_user, Channel.web
+    attachments = store_uploads(form.attachments.data or [])
+    category = db.session.get(Category, form.category.data) if form.category.data else None
+    data = NewTicket(subject=form.subject.data, body=form.body.data, category=category,
+                     priority=Priority(form.priority.data), channel=channel,
+                     shop_ref=form.shop_ref.data, order_ref=form.order_ref.data,
+                     product_ref=form.product_ref.data)
+    return file_ticket(data, requester=requester, by=current_user, attachments=attachments)
+
+
+@bp.get("/tickets")
+@login_required
+def my_tickets():
+    if current_user.is_staff:
+        return redirect(url_for("tickets.queue"))
+    page = my_tickets_page(current_user, cursor=request.args.get("after"),
+                           size=int(current_app.config["QUEUE_PAGE_SIZE"]))
+    return render_template("tickets/my_tickets.html", page=page)
+
+
+@bp.get("/tickets/<ref>")
+@login_required
+def show_ticket(ref):
+    ticket = get_visible_ticket_or_404(ref, current_user)
+    return render_ticket(ticket)
+
+
+@bp.post("/tickets/<ref>/messages")
+@login_required
+def add_reply(ref):
+    ticket = get_visible_ticket_or_404(ref, current_user)
+    form = MessageForm()
+    internal = form.kind.data == "internal" and can_see_internals(current_user)
+    form.status_after.choices = [("", "")] + [(s.value, s.label) for s in Status]
+    if not form.validate_on_submit():
+        return render_ticket(ticket, message_form=form, status=400)
+    if _needs_public_confirmation(ticket, form, internal):
+        return render_ticket(ticket, message_form=form, ask_confirmation=True, status=409)
+    try:
+        check_version(ticket, form.seen_version())
+        attachments = store_uploads(form.attachments.data or [])
+        status_after = Status(form.status_after.data) if form.status_after.data else None
+        add_message(ticket, author=current_user, body=form.body.data, internal=internal,
+                    attachments=attachments,
+                    status_after=status_after if current_user.is_staff else None)
+        _link_articles(ticket, form, internal)
+        db.session.commit()
+    except (StaleTicket, StaleDataError):
+        return _conflict(ref, form)
+    except UploadRejected as exc:
+        db.session.rollback()
+        form.attachments.errors = [str(exc)]
+        return render_ticket(ticket, message_form=form, status=400)
+    except NotAllowed:
+        abort(404)
+    flash(_("Your note has been added.") if internal else _("Your reply has been sent."),
+          "success")
+    return redirect(url_for("tickets.show_ticket", ref=ticket.ref) + "#latest")
+
+
+def _needs_public_confirmation(ticket, form, internal) -> bool:
+    """The first public reply of staff to a customer is confirmed before it goes out."""
+    if internal or not current_user.is_staff or form.confirmed_public.data:
+        return False
+    return not any(not m.is_internal and m.author_id != ticket.requester_id and m.body
+                   for m in ticket.messages)
+
+
+def _link_articles(ticket, form, internal) -> None:
+    """Record which knowledge-base articles went into a reply (the kb package listens)."""
+    ids = [int(x) for x in (form.article_ids.data or "").split(",") if x.strip().isdigit()]
+    if ids:
+        articles_used.send(ticket, article_ids=ids[:20], by=current_user, internal=internal)
+
+
+def _conflict(ref, form):
+    """Tell the user someone else changed the ticket, show what, and keep their text."""
+    db.session.rollback()
+    ticket = get_visible_ticket_or_404(ref, current_user)
+    flash(_("Someone else changed this ticket while you were writing. Check the changes "
+            "below; your text is still here."), "warning")
+    return render_ticket(ticket, message_form=form, conflict_after=form.seen_event_id(),
+                         status=409)
+
+
+@bp.post("/tickets/<ref>/close")
+@login_required
+def close_ticket(ref):
+    ticket = get_visible_ticket_or_404(ref, current_user)
+    form = CustomerCloseForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        customer_close(ticket, by=current_user,
+                       confirm_resolution=ticket.status == Status.resolved)
+    except NotAllowed:
+        abort(404)
+    db.session.commit()
+    flash(_("Thank you! The ticket is closed. Reply to it any time if you need more help."),
+          "success")
+    return redirect(url_for("tickets.show_ticket", ref=ticket.ref))
+
+
+@bp.get("/attachments/<int:attachment_id>")
+@login_required
+def download_attachment(attachment_id):
+    attachment = get_visible_attachment_or_404(attachment_id, current_user)
+    path = path_of(attachment)
+    if not path.is_file():
+        abort(404)
+    response = send_file(path, mimetype="application/octet-stream", as_attachment=True,
+                         download_name=attachment.filename, max_age=0)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@bp.post("/preview")
+@login_required
+def preview():
+    """Render Markdown for the preview tab (same renderer as the thread)."""
+    source = request.form.get("body", "")[:50_000]
+    return jsonify(html=str(render_markdown(source)))

@@ -1,0 +1,197 @@
+"""Shared fixtures: an app on a real database (SQLite, and PostgreSQL when it answers),
+a real SMTP server in the test process, and a fresh instance folder per test."""
+from __future__ import annotations
+
+import os
+import socket
+import threading
+import time
+from email import message_from_bytes, policy
+
+import pytest
+import sqlalchemy as sa
+
+from helpdesk import create_app
+from helpdesk.extensions import db
+from tests.factories import Factories
+
+PG_URL = os.environ.get("HELPDESK_TEST_POSTGRES_URL",
+                        "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+
+
+def _postgres_answers() -> str | None:
+    """Return None if the test PostgreSQL server answers, else why not."""
+    try:
+        import psycopg
+    except ImportError:
+        return "psycopg is not installed"
+    try:
+        dsn = PG_URL.replace("postgresql+psycopg://", "postgresql://")
+        with psycopg.connect(dsn, connect_timeout=3):
+            return None
+    except psycopg.OperationalError as exc:
+        return f"no PostgreSQL server answers at {PG_URL}: {exc}".splitlines()[0]
+
+
+_pg_state: dict = {}
+
+
+def _prepare_postgres() -> None:
+    """Create the schema once per run (dropping what an earlier run left)."""
+    if _pg_state.get("ready"):
+        return
+    reason = _postgres_answers()
+    if reason:
+        _pg_state["skip"] = reason
+    else:
+        app = create_app({"DATABASE_URL": PG_URL, "TESTING": True,
+                          "INSTANCE_PATH": "/tmp/helpdesk-test-pg-setup"})
+        with app.app_context():
+            db.drop_all()
+            with db.engine.begin() as conn:
+                conn.execute(sa.text("DROP TABLE IF EXISTS alembic_version"))
+            db.create_all()
+            db.engine.dispose()
+    _pg_state["ready"] = True
+
+
+class Mailbox:
+    """Messages the in-process SMTP server received."""
+
+    def __init__(self):
+        self.messages = []
+        self._lock = threading.Lock()
+
+    def add(self, envelope_rcpt, data: bytes):
+        with self._lock:
+            self.messages.append((list(envelope_rcpt), message_from_bytes(data,
+                                                                          policy=policy.default)))
+
+    def clear(self):
+        with self._lock:
+            self.messages.clear()
+
+    def to(self, address: str):
+        """Return the messages addressed to `address`."""
+        return [m for rcpt, m in self.messages if address in rcpt]
+
+    def wait_for(self, count: int, timeout: float = 5.0):
+        deadline = time.monotonic() + timeout
+        while len(self.messages) < count and time.monotonic() < deadline:
+            time.sleep(0.01)
+        return self.messages
+
+
+@pytest.fixture(scope="session")
+def smtp_server():
+    """A real SMTP server (aiosmtpd) listening on loopback for the whole run."""
+    from aiosmtpd.controller import Controller
+
+    box = Mailbox()
+
+    class Handler:
+        async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd API)
+            box.add(envelope.rcpt_tos, envelope.original_content or envelope.content)
+            return "250 OK"
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    controller = Controller(Handler(), hostname="127.0.0.1", port=port)
+    controller.start()
+    yield box, port
+    controller.stop()
+
+
+@pytest.fixture
+def mailbox(smtp_server):
+    box, _port = smtp_server
+    box.clear()
+    return box
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request, tmp_path):
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'test.sqlite3'}"
+    _prepare_postgres()
+    if _pg_state.get("skip"):
+        pytest.skip(_pg_state["skip"])
+    return PG_URL
+
+
+def _truncate_all():
+    tables = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
+    with db.engine.begin() as conn:
+        conn.execute(sa.text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+
+
+@pytest.fixture
+def app_config(tmp_path, database_url, smtp_server):
+    _box, port = smtp_server
+    return {
+        "TESTING": True,
+        "INSTANCE_PATH": str(tmp_path / "instance"),
+        "DATABASE_URL": database_url,
+        "SECRET_KEY": "test-secret",
+        "WTF_CSRF_ENABLED": False,
+        "RATELIMIT_ENABLED": False,
+        "MAIL_SERVER": "127.0.0.1",
+        "MAIL_PORT": port,
+        "BASE_URL": "http://helpdesk.test",
+        "SERVER_NAME": None,
+    }
+
+
+@pytest.fixture
+def app(app_config, mailbox):
+    app = create_app(app_config)
+    with app.app_context():
+        if app.config["DATABASE_URL"].startswith("sqlite"):
+            db.create_all()
+        yield app
+        db.session.remove()
+        if not app.config["DATABASE_URL"].startswith("sqlite"):
+            _truncate_all()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def make(app):
+    """Factories: make.user(...), make.ticket(...), make.category(...)."""
+    return Factories()
+
+
+@pytest.fixture
+def login_as(client):
+    """Log `user` into the test client (replacing whoever was logged in)."""
+    def login(user):
+        with client.session_transaction() as session:
+            session.clear()
+            session["_user_id"] = user.get_id()
+            session["_fresh"] = True
+        return client
+    return login
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """With HELPDESK_FAIL_ON_SKIP=1 (CI), a skipped test fails the run."""
+    if os.environ.get("HELPDESK_FAIL_ON_SKIP") != "1":
+        return
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    skipped = len(reporter.stats.get("skipped", [])) if reporter else 0
+    if skipped and session.exitstatus == 0:
+        session.exitstatus = 1
+        if reporter:
+            reporter.write_line(f"FAILED: {skipped} test(s) were skipped; CI requires all to run "
+                                "(PostgreSQL and Chromium must be available).", red=True)
