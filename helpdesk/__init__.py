@@ -45,6 +45,9 @@ def create_app(config: dict | None = None) -> Flask:
 
     from helpdesk.notifications import subscribers
     subscribers.connect(app)
+
+    import kb
+    kb.init_app(app)
     return app
 
 
