@@ -64,7 +64,7 @@ def new_ticket():
             ticket = _file_from_form(form)
         except UploadRejected as exc:
             form.attachments.errors = [str(exc)]
-        except ValueError:
+        except StaffAddress:
             form.customer_email.errors.append(_("That address belongs to a staff account."))
         else:
             db.session.commit()
@@ -74,9 +74,17 @@ def new_ticket():
     return render_template("tickets/new.html", form=form), 400 if form.errors else 200
 
 
+class StaffAddress(Exception):
+    """An agent tried to file a ticket for a staff account."""
+
+
 def _file_from_form(form):
     if current_user.is_staff:
-        requester, _created = customer_for(form.customer_email.data, form.customer_name.data or "")
+        try:
+            requester, _created = customer_for(form.customer_email.data,
+                                               form.customer_name.data or "")
+        except ValueError:
+            raise StaffAddress() from None
         channel = Channel(form.channel.data)
     else:
         requester, channel = current_user, Channel.web
@@ -118,7 +126,8 @@ def add_reply(ref):
     if _needs_public_confirmation(ticket, form, internal):
         return render_ticket(ticket, message_form=form, ask_confirmation=True, status=409)
     try:
-        check_version(ticket, form.seen_version())
+        if current_user.is_staff:       # agents must see each other's replies first
+            check_version(ticket, form.seen_version())
         attachments = store_uploads(form.attachments.data or [])
         status_after = Status(form.status_after.data) if form.status_after.data else None
         add_message(ticket, author=current_user, body=form.body.data, internal=internal,
