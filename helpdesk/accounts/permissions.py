@@ -56,14 +56,14 @@ def can_file_for_others(user: User) -> bool:
 
 
 def _works_at(user: User, ticket: Ticket) -> bool:
-    """Agents act on tickets at their level; level 2 and 3 also on the ones below."""
+    """Agents act on tickets at their own level and below; admins everywhere.
+
+    A level-1 agent keeps read access to a ticket they escalated, but the work on it
+    belongs to the level it is at now.
+    """
     if user.is_admin:
         return True
-    if not user.is_agent or not user.level:
-        return False
-    if user.level == 1:
-        return ticket.level == 1
-    return ticket.level <= user.level or can_view_ticket(user, ticket)
+    return user.is_agent and bool(user.level) and ticket.level <= user.level
 
 
 def can_reply(user: User, ticket: Ticket) -> bool:
