@@ -1,0 +1,213 @@
+"""The ticket's way through the tiers, driven through the real UI in Chromium.
+
+A customer files a ticket, level 1 notes and escalates it with a hand-off, level 2
+answers publicly, and the customer sees the answer but none of the staff's internals.
+"""
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.conftest import LAPTOP, PHONE, horizontal_overflow, login, screenshot
+
+pytestmark = pytest.mark.browser
+
+SUBJECT = "Payout for March never arrived"
+BODY = "My payout for **March** is missing.\n\n- Shop: Kiosk Anna\n- Amount: 120 EUR"
+NOTE = "Checked the payout log: the transfer bounced at the bank."
+HANDOFF_SUMMARY = "Payout bounced; needs a manual re-send from the finance console."
+HANDOFF_TRIED = "Re-checked the IBAN with the customer; looked at the payout log."
+HANDOFF_ARTICLES = "KB-12 Payout timing; none matched a bounced transfer"
+REPLY = "We have re-sent your March payout. It should reach your account within two days."
+
+
+@pytest.fixture
+def people(live_server):
+    """A customer, one agent per level, an admin, and two categories."""
+    live_server.create_category("Payouts")
+    live_server.create_category("Orders")
+    return {
+        "customer": live_server.create_user("customer", name="Anna Kiosk"),
+        "l1": live_server.create_user("agent", level=1, name="Lena First"),
+        "l2": live_server.create_user("agent", level=2, name="Max Second"),
+        "l3": live_server.create_user("agent", level=3, name="Sam Specialist"),
+        "admin": live_server.create_user("admin", name="Ada Admin"),
+    }
+
+
+def _file_ticket(page) -> str:
+    """File the journey's ticket as the logged-in customer; return its reference."""
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="New ticket").click()
+    expect(page.get_by_role("heading", name="How can we help?")).to_be_visible()
+    page.get_by_label("Subject").fill(SUBJECT)
+    page.get_by_label("Category").select_option(label="Payouts")
+    page.get_by_label("Priority").select_option(label="High")
+    page.get_by_label("Describe your question").fill(BODY)
+    page.get_by_role("button", name="Send request").click()
+    flash = page.locator(".flash.success")
+    expect(flash).to_contain_text(re.compile(r"Ticket HD-\d+ has been filed"))
+    return re.search(r"HD-\d+", flash.inner_text()).group(0)
+
+
+def _escalate(page) -> None:
+    page.get_by_role("link", name="Escalate to level 2").click()
+    heading = page.get_by_role("heading", name=re.compile(r"Escalate HD-\d+ to level 2"))
+    expect(heading).to_be_visible()
+    page.get_by_label("Summary for the next level").fill(HANDOFF_SUMMARY)
+    page.get_by_label("What was tried").fill(HANDOFF_TRIED)
+    page.get_by_label("Knowledge-base articles checked").fill(HANDOFF_ARTICLES)
+    page.get_by_role("button", name="Escalate with this hand-off").click()
+    expect(page.locator(".flash.success")).to_have_text("Escalated to level 2 with your hand-off.")
+
+
+def test_ticket_goes_from_customer_through_levels_and_back(live_server, new_page, people):
+    customer, l1, l2 = people["customer"], people["l1"], people["l2"]
+
+    # The customer files a ticket with Markdown and sees it rendered.
+    anna = new_page()
+    login(anna, customer.email, customer.password)
+    expect(anna.get_by_role("heading", name="My tickets")).to_be_visible()
+    ref = _file_ticket(anna)
+    expect(anna.locator("h1")).to_contain_text(SUBJECT)
+    expect(anna.locator(".msg.from-customer .body strong")).to_have_text("March")
+    expect(anna.locator("#where")).to_contain_text("with our first-level team")
+    assert live_server.mailbox.to(customer.email), "no receipt mail for the new ticket"
+
+    # Level 1 finds it in the queue, notes what they found, and escalates with a hand-off.
+    lena = new_page()
+    login(lena, l1.email, l1.password)
+    expect(lena.get_by_role("heading", name="Level 1 queue")).to_be_visible()
+    row = lena.locator("table.list tr", has_text=SUBJECT)
+    expect(row).to_contain_text(ref)
+    expect(row).to_contain_text("High")
+    row.get_by_role("link", name=SUBJECT).click()
+    expect(lena.locator("h1")).to_contain_text(ref)
+    lena.get_by_label("Internal note").check()
+    expect(lena.get_by_role("button", name="Add internal note")).to_be_visible()
+    lena.get_by_label("Message").fill(NOTE)
+    lena.get_by_role("button", name="Add internal note").click()
+    expect(lena.locator(".flash.success")).to_have_text("Your note has been added.")
+    note = lena.locator("article.msg.internal")
+    expect(note).to_contain_text(NOTE)
+    expect(note.locator(".badge.internal")).to_have_text("Internal note")
+    _escalate(lena)
+    # The escalating agent keeps read access and sees note and hand-off in the thread.
+    handoff = lena.locator("article.handoff")
+    expect(handoff).to_contain_text("Hand-off: escalated from level 1 to level 2")
+    expect(handoff).to_contain_text(HANDOFF_SUMMARY)
+    expect(handoff).to_contain_text(HANDOFF_TRIED)
+    expect(handoff).to_contain_text(HANDOFF_ARTICLES)
+    expect(lena.get_by_role("link", name="Escalate to level 2")).to_have_count(0)
+    lena.goto("/queue")
+    expect(lena.get_by_role("link", name=SUBJECT)).to_have_count(0)
+
+    # Level 2 finds it unassigned in their queue and answers publicly (confirming the first reply).
+    max_ = new_page()
+    login(max_, l2.email, l2.password)
+    expect(max_.get_by_role("heading", name="Level 2 queue")).to_be_visible()
+    row = max_.locator("table.list tr", has_text=SUBJECT)
+    expect(row).to_contain_text("—")        # nobody is assigned yet
+    row.get_by_role("link", name=SUBJECT).click()
+    expect(max_.locator("article.handoff")).to_contain_text(HANDOFF_SUMMARY)
+    expect(max_.locator("article.msg.internal")).to_contain_text(NOTE)
+    dialogs = []
+
+    def accept(dialog):
+        dialogs.append(dialog.message)
+        dialog.accept()
+    max_.on("dialog", accept)
+    max_.get_by_label("Public reply").check()
+    max_.get_by_label("Message").fill(REPLY)
+    max_.get_by_role("button", name="Send reply").click()
+    expect(max_.locator(".flash.success")).to_have_text("Your reply has been sent.")
+    assert len(dialogs) == 1 and "first public reply" in dialogs[0] and "Anna Kiosk" in dialogs[0]
+    expect(max_.locator("article.msg.from-staff")).to_contain_text(REPLY)
+
+    # The customer sees the answer and where the ticket is, and none of the internals.
+    anna = new_page()
+    login(anna, customer.email, customer.password)
+    row = anna.locator("table.list tr", has_text=SUBJECT)
+    expect(row).to_contain_text("with our second-level team")
+    row.get_by_role("link", name=SUBJECT).click()
+    expect(anna.locator("#where")).to_contain_text("with our second-level team")
+    expect(anna.locator("article.msg.from-staff")).to_contain_text(REPLY)
+    expect(anna.locator("article.msg.from-staff header")).to_contain_text("Support team")
+    seen = anna.locator("main").inner_text()
+    for secret in (NOTE, HANDOFF_SUMMARY, HANDOFF_TRIED, HANDOFF_ARTICLES, "Internal note",
+                   "Hand-off", l1.name, l2.name):
+        assert secret not in seen, f"the customer can see {secret!r}"
+    expect(anna.locator("article.handoff, article.msg.internal")).to_have_count(0)
+    expect(anna.get_by_role("link", name=re.compile("Escalate"))).to_have_count(0)
+
+    # The customer was mailed the reply (and nothing internal in any mail).
+    mails = live_server.mailbox.to(customer.email)
+    replies = [m for m in mails if "New reply" in m["Subject"]]
+    assert len(replies) == 1, [m["Subject"] for m in mails]
+    text = replies[0].get_content()
+    assert ref in replies[0]["Subject"] and REPLY in text
+    assert f"{live_server.url}/tickets/{ref}" in text
+    for mail in mails:
+        body = mail.get_content()
+        assert NOTE not in body and HANDOFF_SUMMARY not in body and HANDOFF_TRIED not in body
+
+
+def test_pages_fit_a_phone_screen(live_server, new_page, people):
+    customer, l1 = people["customer"], people["l1"]
+    anna = new_page(viewport=PHONE)
+    login(anna, customer.email, customer.password)
+    for path in ("/tickets", "/tickets/new"):
+        anna.goto(path)
+        assert horizontal_overflow(anna) <= 1, f"{path} is wider than a phone as a customer"
+    ref = _file_ticket(anna)
+    assert horizontal_overflow(anna) <= 1, f"ticket {ref} is wider than a phone as the customer"
+
+    lena = new_page(viewport=PHONE)
+    login(lena, l1.email, l1.password)
+    for path in ("/queue", f"/tickets/{ref}", "/tickets/new", f"/tickets/{ref}/escalate"):
+        lena.goto(path)
+        expect(lena.locator("main h1")).to_be_visible()
+        assert horizontal_overflow(lena) <= 1, f"{path} is wider than a phone as an agent"
+
+
+def test_screenshots_of_the_main_pages(live_server, new_page, people):
+    """Save screenshots at laptop and phone widths to test-artifacts/screenshots/ for review."""
+    customer, l1 = people["customer"], people["l1"]
+    setup = new_page()
+    login(setup, customer.email, customer.password)
+    ref = _file_ticket(setup)
+    staff = new_page()
+    login(staff, l1.email, l1.password)
+    staff.goto(f"/tickets/{ref}")
+    staff.get_by_label("Internal note").check()
+    staff.get_by_label("Message").fill(NOTE)
+    staff.get_by_role("button", name="Add internal note").click()
+    _escalate(staff)
+
+    for size, viewport in (("laptop", LAPTOP), ("phone", PHONE)):
+        anon = new_page(viewport=viewport)
+        anon.goto("/login")
+        screenshot(anon, f"login-{size}")
+        anna = new_page(viewport=viewport)
+        login(anna, customer.email, customer.password)
+        for name, path in (("my-tickets", "/tickets"), ("new-ticket", "/tickets/new"),
+                           ("ticket-customer", f"/tickets/{ref}")):
+            anna.goto(path)
+            screenshot(anna, f"{name}-{size}")
+        lena = new_page(viewport=viewport)
+        login(lena, l1.email, l1.password)
+        for name, path in (("queue-l1", "/queue"), ("ticket-agent", f"/tickets/{ref}")):
+            lena.goto(path)
+            screenshot(lena, f"{name}-{size}")
+        max_ = new_page(viewport=viewport)
+        login(max_, people["l2"].email, people["l2"].password)
+        max_.goto(f"/tickets/{ref}")
+        screenshot(max_, f"ticket-l2-{size}")
+        max_.goto(f"/tickets/{ref}/escalate")
+        screenshot(max_, f"escalate-{size}")
+        ada = new_page(viewport=viewport)
+        login(ada, people["admin"].email, people["admin"].password)
+        ada.goto("/admin/users")
+        screenshot(ada, f"admin-users-{size}")
+    assert len(list(live_server.mailbox.messages)) >= 1
