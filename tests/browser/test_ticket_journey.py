@@ -99,7 +99,10 @@ def test_ticket_goes_from_customer_through_levels_and_back(live_server, new_page
     expect(handoff).to_contain_text(HANDOFF_SUMMARY)
     expect(handoff).to_contain_text(HANDOFF_TRIED)
     expect(handoff).to_contain_text(HANDOFF_ARTICLES)
+    # ... but the work belongs to level 2 now: no write controls are left for level 1.
     expect(lena.get_by_role("link", name="Escalate to level 2")).to_have_count(0)
+    for button in ("Save changes", "Send reply", "Take it", "Assign"):
+        expect(lena.get_by_role("button", name=button)).to_have_count(0)
     lena.goto("/queue")
     expect(lena.get_by_role("link", name=SUBJECT)).to_have_count(0)
 
@@ -140,6 +143,9 @@ def test_ticket_goes_from_customer_through_levels_and_back(live_server, new_page
         assert secret not in seen, f"the customer can see {secret!r}"
     expect(anna.locator("article.handoff, article.msg.internal")).to_have_count(0)
     expect(anna.get_by_role("link", name=re.compile("Escalate"))).to_have_count(0)
+    for button in ("Save changes", "Assign", "Take it"):
+        expect(anna.get_by_role("button", name=button)).to_have_count(0)
+    expect(anna.get_by_label("Internal note")).to_have_count(0)
 
     # The customer was mailed the reply (and nothing internal in any mail).
     mails = live_server.mailbox.to(customer.email)
