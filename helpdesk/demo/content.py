@@ -16,8 +16,9 @@ An agent may file a ticket for a customer (a phone call, a direct message):
 "filed_by": "l1" with the channel it came in on.
 
 German tickets belong to Lena (customer) and are written in the friendly du-form of the
-brand voice; English tickets belong to Sam (customer2). Internal notes and hand-offs on a
-ticket are in the ticket's language.
+brand voice; English tickets belong to Sam (customer2). Public replies are in the
+customer's language. Internal notes and hand-offs are in the ticket's language, except that
+Priya (level 2) writes hers in English, the team's common language.
 """
 
 USERS = {
@@ -42,6 +43,8 @@ CATEGORIES = [
     ("social-sync", "Social-media sync", "Social-Media-Synchronisierung"),
     ("influencers", "Influencer codes", "Influencer-Codes"),
     ("account", "Account & login", "Konto & Anmeldung"),
+    ("billing", "Invoices & VAT", "Rechnungen & Umsatzsteuer"),
+    ("api", "API & webhooks", "API & Webhooks"),
 ]
 
 LENA = "Lenas Lieblingsstücke"
@@ -78,7 +81,7 @@ TICKETS = [
         ],
     },
     {
-        "customer": "customer", "lang": "de", "category": "payouts", "priority": "normal",
+        "customer": "customer", "lang": "de", "category": "billing", "priority": "normal",
         "channel": "phone", "filed_by": "l1", "shop": LENA, "age_hours": 5,
         "subject": "Rechnungen an Geschäftskundinnen ohne USt-IdNr.",
         "body": "Lena hat angerufen: Auf den automatisch erzeugten Rechnungen an "
@@ -277,7 +280,7 @@ TICKETS = [
         ],
     },
     {
-        "customer": "customer2", "lang": "en", "category": "payouts", "priority": "low",
+        "customer": "customer2", "lang": "en", "category": "billing", "priority": "low",
         "channel": "web", "shop": SAM, "age_hours": 200,
         "subject": "Change the business name on invoices",
         "body": "We've incorporated and are now **Carter Sneaker Co. LLC**. Can you change the "
@@ -434,14 +437,14 @@ TICKETS = [
                 "„Artikel abgelehnt“ ohne Begründung.",
                 "Instagram-Shop: Produkt-Feed verstehen; Varianten im Katalog")),
             ("take", "l2"),
-            ("note", "l2", "Die drei fehlenden Varianten haben dieselbe GTIN wie die "
-                           "Senfgelb-Variante (aus dem Produkt kopiert). Meta verwirft "
-                           "Duplikate stillschweigend."),
+            ("note", "l2", "The three missing variants carry the same GTIN as the mustard "
+                           "one (copied over when the product was duplicated). Meta silently "
+                           "drops items with a duplicate GTIN."),
             ("return", "l2", 1,
-             "Kein Fehler bei uns: doppelte GTIN. Bitte Lena anleiten, unter *Produkte → "
-             "Nordlicht → Varianten* pro Farbe die richtige GTIN/EAN einzutragen (oder das "
-             "Feld leer zu lassen, wenn sie keine hat) und danach den Sync neu zu starten. "
-             "Textbaustein „Doppelte GTIN“ passt."),
+             "Not a bug on our side: duplicate GTINs. Please walk Lena through entering the "
+             "correct GTIN/EAN per colour under *Products → Nordlicht → Variants* (or leaving "
+             "the field empty if she has none), then re-running the catalogue sync. The "
+             "canned reply \"Duplicate GTIN\" fits."),
             ("take", "l1"),
             ("reply", "l1", "Hallo Lena, wir haben die Ursache gefunden: Alle vier Farben "
                             "haben dieselbe **GTIN/EAN**, und Instagram zeigt bei doppelten "
@@ -530,6 +533,43 @@ TICKETS = [
                             "mit der nächsten Auszahlung automatisch nachgebucht, in der "
                             "Abrechnung als „Provisionskorrektur“. Danke, dass du so genau "
                             "hingeschaut hast!", "resolved"),
+        ],
+    },
+
+    {
+        "customer": "customer", "lang": "de", "category": "influencers", "priority": "normal",
+        "channel": "web", "shop": LENA, "age_hours": 44,
+        "subject": "Rabattaktion startet eine Stunde zu früh",
+        "body": "Ich hatte meine Black-Week-Aktion (**BLACKWEEK25**) für Freitag, 0:00 Uhr "
+                "geplant. Sie war aber schon ab **23:00 Uhr** am Donnerstag aktiv, und ein "
+                "paar Kundinnen haben das schon auf Instagram gepostet. Bei der Herbstaktion "
+                "im September hat alles gepasst.",
+        "steps": [
+            ("take", "l1"),
+            ("reply", "l1", "Hallo Lena, danke für die genaue Beschreibung! Ich lasse das "
+                            "von unserem Technikteam prüfen und melde mich, sobald ich mehr "
+                            "weiß."),
+            ("escalate", "l1", (
+                "Geplante Rabattaktion startet eine Stunde zu früh (23:00 statt 0:00 Uhr).",
+                "Shop-Zeitzone steht auf Europe/Berlin, Startzeit in der Aktion korrekt "
+                "eingetragen. Aktion wurde am 20.10. angelegt, also vor der Zeitumstellung.",
+                "Rabattaktionen planen")),
+            ("take", "l2"),
+            ("escalate", "l2", (
+                "Scheduled discount started one hour early.",
+                "Stored start is 2026-11-27 00:00+02:00, i.e. the CEST offset from the day "
+                "it was created, not the CET offset of the start date. Every campaign "
+                "created before 25 Oct and starting after it should be affected.",
+                "Scheduling discounts")),
+            ("take", "l3"),
+            ("note", "l3", "Bestätigt: Das Formular rechnet die Startzeit mit dem UTC-Offset "
+                           "des Anlegetags um statt mit dem des Startdatums. Fix in 4.19.3; "
+                           "bestehende Aktionen werden per Migration korrigiert."),
+            ("return", "l3", 1,
+             "Sommerzeit-Fehler bei geplanten Aktionen, mit 4.19.3 behoben; alle Aktionen "
+             "von Lena sind korrigiert. Bitte ihr das erklären. Die Bestellungen der "
+             "zusätzlichen Stunde behalten den Rabatt – das ist mit dem Team abgestimmt, sie "
+             "muss nichts zurückfordern."),
         ],
     },
 
@@ -628,7 +668,7 @@ TICKETS = [
         ],
     },
     {
-        "customer": "customer2", "lang": "en", "category": "payouts", "priority": "normal",
+        "customer": "customer2", "lang": "en", "category": "billing", "priority": "normal",
         "channel": "web", "shop": SAM, "age_hours": 90,
         "subject": "VAT on orders to EU customers (OSS)",
         "body": "We've started shipping to the EU. Our invoices to German and French "
@@ -730,7 +770,7 @@ TICKETS = [
         ],
     },
     {
-        "customer": "customer2", "lang": "en", "category": "orders", "priority": "high",
+        "customer": "customer2", "lang": "en", "category": "api", "priority": "high",
         "channel": "email", "shop": SAM, "order": "ORD-2026-10514", "age_hours": 75,
         "subject": "Webhook order.created arrives twice",
         "body": "Our warehouse system receives `order.created` twice for some orders, so "
@@ -794,12 +834,37 @@ TICKETS = [
                 "affected.",
                 "CDN migration notes (internal)")),
             ("take", "l3"),
-            ("note", "l3", "Der Feed-Export nimmt die signierte Vorschau-URL statt der "
-                           "öffentlichen Bild-URL. Fix ist live (Release 4.19.2)."),
+            ("note", "l3", "Ursache: Der Feed-Export hat seit der CDN-Umstellung die signierte "
+                           "Vorschau-URL statt der öffentlichen Bild-URL verwendet. Fix ist "
+                           "mit Release 4.19.2 live."),
             ("return", "l3", 2,
              "Fehler im Feed-Export behoben (signierte statt öffentliche Bild-URLs). Bitte "
              "mit Lena einmal einen vollständigen Katalog-Sync auslösen und nach 48 h "
              "bestätigen lassen, dass die Bilder stabil bleiben."),
+        ],
+    },
+
+    {
+        "customer": "customer", "lang": "de", "category": "orders", "priority": "normal",
+        "channel": "web", "shop": LENA, "order": "ORD-2026-10598", "age_hours": 33,
+        "subject": "Retourenportal erstattet als Gutschein statt auf die Karte",
+        "body": "Eine Kundin hat ihre Bestellung ORD-2026-10598 über das Retourenportal "
+                "zurückgeschickt und „Geld zurück“ gewählt. Bekommen hat sie aber einen "
+                "**Gutschein über 54,90 €**. Sie ist ziemlich verärgert.",
+        "steps": [
+            ("take", "l1"),
+            ("reply", "l1", "Hallo Lena, das sollte natürlich nicht passieren. Ich gebe den "
+                            "Fall an unser Retouren-Team weiter, das die Erstattung "
+                            "umbuchen kann."),
+            ("escalate", "l1", (
+                "Retourenportal: Kundin wählt „Geld zurück“, erhält aber einen Gutschein.",
+                "Retoureneinstellungen geprüft: Standard ist „Kundin wählt“. Im "
+                "Retourenprotokoll steht trotzdem `refund_method: store_credit`. Einen "
+                "Gutschein kann ich nicht in eine Kartenerstattung umwandeln.",
+                "Retourenportal einrichten; Erstattungsarten")),
+            ("reply", "customer", "Noch eine Info: Bei einer zweiten Retoure heute "
+                                  "(ORD-2026-10631) ist es genauso passiert. Beide Kundinnen "
+                                  "haben über das Handy bestellt, falls das hilft."),
         ],
     },
 
@@ -867,7 +932,7 @@ TICKETS = [
         ],
     },
     {
-        "customer": "customer2", "lang": "en", "category": "account", "priority": "normal",
+        "customer": "customer2", "lang": "en", "category": "api", "priority": "normal",
         "channel": "email", "shop": SAM, "age_hours": 96,
         "subject": "API: paging through /v2/orders skips orders",
         "body": "Our ERP imports orders via `GET /v2/orders?updated_since=…&cursor=…`. "
@@ -898,7 +963,7 @@ TICKETS = [
         ],
     },
     {
-        "customer": "customer", "lang": "de", "category": "account", "priority": "normal",
+        "customer": "customer", "lang": "de", "category": "api", "priority": "normal",
         "channel": "email", "shop": LENA, "age_hours": 130,
         "subject": "Webhook-Signatur stimmt nie überein",
         "body": "Mein Entwickler baut gerade eine Anbindung an unser Warenwirtschaftssystem. "
@@ -949,10 +1014,9 @@ TICKETS = [
                 "the rate 0.9999 from the FX table is applied, then rounded down.",
                 "Channel pricing (internal)")),
             ("take", "l3"),
-            ("note", "l3", "Fix: Für gleiche Quell- und Zielwährung wird jetzt keine "
-                           "Umrechnung mehr angewendet, und die Endungsregel läuft nach der "
-                           "Umrechnung. Release 4.19.1, Preise aller TikTok-Shops neu "
-                           "exportiert."),
+            ("note", "l3", "Fixed in 4.19.1: no conversion when source and target currency "
+                           "are the same, and the price-ending rule now runs after any "
+                           "conversion. Prices of all TikTok shops have been re-exported."),
             ("reply", "l3", "Hi Sam, this was a bug on our side: TikTok prices ran through "
                             "a currency conversion even though both sides are in USD, and "
                             "the .99 rule was applied before that. It's fixed, and all your "
@@ -961,7 +1025,7 @@ TICKETS = [
         ],
     },
     {
-        "customer": "customer", "lang": "de", "category": "account", "priority": "normal",
+        "customer": "customer", "lang": "de", "category": "api", "priority": "normal",
         "channel": "email", "shop": LENA, "age_hours": 380,
         "subject": "API-Token läuft nach einer Stunde ab",
         "body": "Unsere Lagersoftware verliert jede Stunde die Verbindung: "
@@ -986,10 +1050,82 @@ TICKETS = [
                             "**Refresh-Token** ein neues holen:\n\n"
                             "```\nPOST /oauth/token\n"
                             "grant_type=refresh_token&refresh_token=…\n```\n\n"
-                            "Ich habe deinem Entwickler ein Beispiel in PHP angehängt. "
-                            "Alternativ gibt es für reine Server-Integrationen "
-                            "**private App-Schlüssel** ohne Ablaufzeit.", "resolved"),
+                            "Ein fertiges PHP-Beispiel findet dein Entwickler in der "
+                            "API-Doku unter „Authentifizierung“. Alternativ gibt es für reine "
+                            "Server-Integrationen **private App-Schlüssel** ohne Ablaufzeit.",
+             "resolved"),
             ("close", "customer"),
+        ],
+    },
+    {
+        "customer": "customer2", "lang": "en", "category": "payouts", "priority": "high",
+        "channel": "email", "shop": SAM, "age_hours": 150,
+        "subject": "Affiliate commission paid on cancelled orders",
+        "body": "Our November 1 payout statement shows **$312.40 commission** to our "
+                "affiliates for 14 orders that were cancelled before they shipped. Shouldn't "
+                "commission only be paid on completed orders?",
+        "steps": [
+            ("take", "l1"),
+            ("escalate", "l1", (
+                "Affiliate commission paid for 14 cancelled orders ($312.40).",
+                "Confirmed in the payout statement: all 14 were cancelled 1–3 days after "
+                "the October 31 cut-off. Commission settings: 'pay on fulfilment' is "
+                "selected.",
+                "Affiliate commissions: when they're paid")),
+            ("take", "l2"),
+            ("escalate", "l2", (
+                "Commission paid on orders cancelled after the payout cut-off, despite "
+                "'pay on fulfilment'.",
+                "All 14 orders were marked 'fulfilment pending' at cut-off, which the "
+                "payout job seems to count as fulfilled. Need engineering to confirm and "
+                "say whether a clawback happens.",
+                "Affiliate payouts (internal)")),
+            ("take", "l3"),
+            ("reply", "l3", "Hi Sam, I'm Miriam from engineering. You're right: orders "
+                            "that were *pending* fulfilment at the cut-off were counted as "
+                            "fulfilled. That's fixed, and the $312.40 is **clawed back "
+                            "automatically** from the affiliates' next payout, listed as "
+                            "*Commission adjustment*. You don't need to do anything.",
+             "resolved"),
+            ("reply", "customer2", "Thanks, but the adjustment appeared on *my* statement, "
+                                   "not the affiliates'. It looks like we were charged the "
+                                   "$312.40 a second time instead of it being taken back "
+                                   "from them. Can you check?"),
+        ],
+    },
+    {
+        "customer": "customer2", "lang": "en", "category": "api", "priority": "low",
+        "channel": "web", "shop": SAM, "age_hours": 320,
+        "subject": "429 Too Many Requests when updating inventory",
+        "body": "We update stock for ~2,000 SKUs every 15 minutes from our warehouse "
+                "system. Since last week we get `429 Too Many Requests` after about 600 "
+                "calls. Did the rate limits change?",
+        "steps": [
+            ("take", "l1"),
+            ("escalate", "l1", (
+                "Inventory updates hit 429 after ~600 calls per run.",
+                "API key and plan checked (Growth plan, no changes). The rate-limit "
+                "headers in their log show `X-RateLimit-Limit: 600`.",
+                "API rate limits")),
+            ("take", "l2"),
+            ("escalate", "l2", (
+                "Customer hits the per-minute API limit with single-SKU inventory calls.",
+                "The limit for the Growth plan went from 1,000 to 600 per minute with the "
+                "new API gateway on Nov 3. Need engineering to confirm whether that was "
+                "intended and what to recommend.",
+                "API rate limits; Gateway migration notes (internal)")),
+            ("take", "l3"),
+            ("note", "l3", "Gateway config had the Starter limit for Growth. Corrected to "
+                           "1,000/min. Recommending the bulk endpoint anyway."),
+            ("reply", "l3", "Hi Sam, thanks for the report. A configuration error in our "
+                            "new API gateway gave your plan a lower limit; that's corrected. "
+                            "For 2,000 SKUs I'd recommend the bulk endpoint, which takes up "
+                            "to 250 items per call:\n\n"
+                            "```\nPOST /v2/inventory/bulk\n"
+                            "{\"items\": [{\"sku\": \"SKU-AIR-42\", \"available\": 17}, …]}"
+                            "\n```\n\n"
+                            "That's 8 calls per run instead of 2,000.", "resolved"),
+            ("close", "customer2"),
         ],
     },
 ]
