@@ -384,10 +384,10 @@ TICKETS = [
     },
     {
         "customer": "customer", "lang": "de", "category": "account", "priority": "high",
-        "channel": "facebook", "filed_by": "l1", "shop": LENA, "age_hours": 140,
+        "channel": "facebook", "filed_by": "l1", "shop": LENA, "age_hours": 9,
         "subject": "Konto nach zu vielen Anmeldeversuchen gesperrt",
-        "body": "Über den Facebook-Messenger: Lena hat sich mehrmals mit einem alten "
-                "Passwort vertippt und ist jetzt für 24 Stunden gesperrt. Sie braucht "
+        "body": "Über den Facebook-Messenger: Lena hat mehrmals ein altes Passwort "
+                "eingegeben und ist jetzt für 24 Stunden gesperrt. Sie braucht "
                 "dringend Zugriff, weil heute Abend ein Live-Shopping läuft.",
         "steps": [
             ("take", "l1"),
@@ -395,7 +395,7 @@ TICKETS = [
             ("reply", "l1", "Hallo Lena, ich habe die Sperre aufgehoben und dir einen Link "
                             "zum Zurücksetzen des Passworts geschickt. Tipp: Mit einem "
                             "Passwort-Manager passiert das nicht mehr so leicht. Viel Erfolg "
-                            "heute Abend beim Live-Shopping!", "resolved"),
+                            "beim Live-Shopping!", "resolved"),
             ("close", "customer"),
         ],
     },
@@ -410,8 +410,10 @@ TICKETS = [
                             "you check *Instagram → Settings → Business → Shopping* and tell "
                             "me what status it shows (e.g. *In review* or *Not eligible*)?",
              "waiting_on_customer"),
-            ("note", "l1", "No answer after a reminder and 7 days of waiting, closing as per "
-                           "policy. The customer can reopen by filing a new ticket."),
+            ("reply", "l1", "Hi Sam, just checking in: are you still unable to tag products? "
+                            "If I don't hear back within 7 days, I'll close this ticket – you "
+                            "can always open a new one."),
+            ("note", "l1", "No answer 7 days after the reminder, closing as per policy."),
             ("status", "l1", "closed"),
         ],
     },
@@ -510,8 +512,8 @@ TICKETS = [
                 "Provisionen: wie sie berechnet werden")),
             ("take", "l2"),
             ("escalate", "l2", (
-                "Commission payout is 0.37 EUR short for 37 orders; rate, returns and "
-                "cancellations all check out.",
+                "Commission payout is 0.37 EUR short across 52 order lines (37 orders); rate, "
+                "returns and cancellations all check out.",
                 "Recomputed from the order export: the sum of per-line commissions "
                 "rounded down to cents matches the paid amount exactly. Looks like we "
                 "floor each line instead of rounding the total.",
@@ -535,7 +537,6 @@ TICKETS = [
                             "hingeschaut hast!", "resolved"),
         ],
     },
-
     {
         "customer": "customer", "lang": "de", "category": "influencers", "priority": "normal",
         "channel": "web", "shop": LENA, "age_hours": 44,
@@ -557,9 +558,9 @@ TICKETS = [
             ("take", "l2"),
             ("escalate", "l2", (
                 "Scheduled discount started one hour early.",
-                "Stored start is 2026-11-27 00:00+02:00, i.e. the CEST offset from the day "
-                "it was created, not the CET offset of the start date. Every campaign "
-                "created before 25 Oct and starting after it should be affected.",
+                "The stored start carries +02:00, the summer-time offset of the day the "
+                "campaign was created, instead of +01:00 for the start date. Every campaign "
+                "created before the clock change and starting after it should be affected.",
                 "Scheduling discounts")),
             ("take", "l3"),
             ("note", "l3", "Bestätigt: Das Formular rechnet die Startzeit mit dem UTC-Offset "
@@ -710,20 +711,22 @@ TICKETS = [
                 "ausschließt, weiß ich nicht.",
                 "Rabattcodes: Limits und Einschränkungen")),
             ("take", "l2"),
-            ("reply", "l2", "Hallo Lena, hier mein Vorschlag, den ich schon vorbereitet "
-                            "habe:\n\n"
+            ("reply", "l2", "Hallo Lena, ich habe es so eingerichtet, dass weder du noch "
+                            "Mara draufzahlt:\n\n"
                             "- **MARA20** bleibt deaktiviert.\n"
                             "- Mara bekommt einen neuen Code **MARA20-IG**, einlösbar nur "
                             "einmal pro Kundin und nur über ihren Instagram-Link.\n"
                             "- Bestellungen mit Referrer Gutscheinseite sind von Maras "
                             "Provision ausgenommen, die übrigen werden ganz normal "
                             "vergütet.\n\n"
-                            "Damit verlierst du nichts, und Mara auch nicht.", "resolved"),
+                            "Den neuen Code kann Mara ab sofort posten. Wenn du magst, "
+                            "schick ihr gern unseren Leitfaden „Codes sicher teilen“.",
+             "resolved"),
         ],
     },
     {
         "customer": "customer2", "lang": "en", "category": "orders", "priority": "urgent",
-        "channel": "phone", "filed_by": "l1", "shop": SAM, "age_hours": 160,
+        "channel": "phone", "filed_by": "l1", "shop": SAM, "age_hours": 30,
         "subject": "Checkout down: all card payments fail",
         "body": "Sam called at 9:40: **every card payment** fails with `3DS authentication "
                 "failed`. Apple Pay and PayPal still work. Started around 9:00 today.",
@@ -759,13 +762,20 @@ TICKETS = [
                 "Mailserver nicht, DKIM weiß ich nicht zu prüfen.",
                 "E-Mails mit eigener Domain versenden")),
             ("take", "l2"),
-            ("reply", "l2", "Hallo Lena, es fehlen zwei DNS-Einträge bei IONOS:\n\n"
+            ("reply", "l2", "Hallo Lena, ich bin Priya aus dem Second-Level-Support. Damit "
+                            "Gmail & Co. deinen Mails vertrauen, fehlen bei IONOS noch zwei "
+                            "DNS-Einträge:\n\n"
                             "1. SPF ergänzen: `include:mail.helpdesk-shops.example`\n"
                             "2. DKIM: CNAME `hd1._domainkey` → "
                             "`hd1.dkim.helpdesk-shops.example`\n\n"
-                            "Ich sehe, dass beides jetzt korrekt gesetzt ist, und eine "
-                            "Testmail kam bei Gmail und GMX im Posteingang an. Ab jetzt "
-                            "sollten deine Mails sauber zugestellt werden.", "resolved"),
+                            "Sag mir Bescheid, wenn beides eingetragen ist, dann prüfe ich "
+                            "es und schicke eine Testmail.", "waiting_on_customer"),
+            ("reply", "customer", "Erledigt, beide Einträge sind drin. IONOS sagt, es kann "
+                                  "bis zu einer Stunde dauern."),
+            ("reply", "l2", "Danke, Lena! Beide Einträge sind jetzt weltweit sichtbar, und "
+                            "meine Testmails kamen bei Gmail, GMX und Outlook im Posteingang "
+                            "an. Ab sofort sollten deine Bestellmails sauber zugestellt "
+                            "werden.", "resolved"),
             ("close", "customer"),
         ],
     },
@@ -843,7 +853,6 @@ TICKETS = [
              "bestätigen lassen, dass die Bilder stabil bleiben."),
         ],
     },
-
     {
         "customer": "customer", "lang": "de", "category": "orders", "priority": "normal",
         "channel": "web", "shop": LENA, "order": "ORD-2026-10598", "age_hours": 33,
@@ -891,8 +900,8 @@ TICKETS = [
             ("take", "l2"),
             ("escalate", "l2", (
                 "Stock went negative under load: TikTok and web orders for the same SKU "
-                "within the same second each read stock 18 and wrote back their own "
-                "decrement.",
+                "within the same second read the same stock level and each wrote back its "
+                "own decrement, overwriting the other.",
                 "Compared the stock-sync log with the order timestamps: 9 overlapping "
                 "read/write pairs in 40 s. No manual stock edits. Looks like a "
                 "read-modify-write race in the TikTok stock sync.",
@@ -974,8 +983,8 @@ TICKETS = [
             ("take", "l1"),
             ("escalate", "l1", (
                 "Webhook-Signaturprüfung beim Entwickler der Kundin schlägt immer fehl.",
-                "Secret neu erzeugt und der Kundin geschickt, Test-Webhook ausgelöst: "
-                "weiterhin falsche Signatur auf ihrer Seite.",
+                "Kundin hat das Secret unter *Einstellungen → Webhooks* neu erzeugt, Test-"
+                "Webhook ausgelöst: weiterhin falsche Signatur auf ihrer Seite.",
                 "Webhooks: Signatur prüfen")),
             ("take", "l2"),
             ("escalate", "l2", (
