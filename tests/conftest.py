@@ -15,8 +15,12 @@ from helpdesk import create_app
 from helpdesk.extensions import db
 from tests.factories import Factories
 
-PG_URL = os.environ.get("HELPDESK_TEST_POSTGRES_URL",
-                        "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+PG_SERVER_URL = os.environ.get("HELPDESK_TEST_POSTGRES_URL",
+                               "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+# Each test run works in a schema of its own, so runs in parallel (CI, several
+# developers) never truncate each other's tables.
+PG_SCHEMA = f"helpdesk_test_{os.getpid()}"
+PG_URL = f"{PG_SERVER_URL}?options=-csearch_path%3D{PG_SCHEMA}"
 
 
 def _postgres_answers() -> str | None:
@@ -26,18 +30,20 @@ def _postgres_answers() -> str | None:
     except ImportError:
         return "psycopg is not installed"
     try:
-        dsn = PG_URL.replace("postgresql+psycopg://", "postgresql://")
-        with psycopg.connect(dsn, connect_timeout=3):
+        dsn = PG_SERVER_URL.replace("postgresql+psycopg://", "postgresql://")
+        with psycopg.connect(dsn, connect_timeout=3, autocommit=True) as conn:
+            conn.execute(f"DROP SCHEMA IF EXISTS {PG_SCHEMA} CASCADE")
+            conn.execute(f"CREATE SCHEMA {PG_SCHEMA}")
             return None
     except psycopg.OperationalError as exc:
-        return f"no PostgreSQL server answers at {PG_URL}: {exc}".splitlines()[0]
+        return f"no PostgreSQL server answers at {PG_SERVER_URL}: {exc}".splitlines()[0]
 
 
 _pg_state: dict = {}
 
 
 def _prepare_postgres() -> None:
-    """Create the schema once per run (dropping what an earlier run left)."""
+    """Create the tables once per run, in this run's own schema."""
     if _pg_state.get("ready"):
         return
     reason = _postgres_answers()
@@ -195,3 +201,15 @@ def pytest_sessionfinish(session, exitstatus):
         if reporter:
             reporter.write_line(f"FAILED: {skipped} test(s) were skipped; CI requires all to run "
                                 "(PostgreSQL and Chromium must be available).", red=True)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _drop_postgres_schema():
+    """Remove this run's PostgreSQL schema at the end."""
+    yield
+    if _pg_state.get("ready") and not _pg_state.get("skip"):
+        import psycopg
+
+        dsn = PG_SERVER_URL.replace("postgresql+psycopg://", "postgresql://")
+        with psycopg.connect(dsn, connect_timeout=3, autocommit=True) as conn:
+            conn.execute(f"DROP SCHEMA IF EXISTS {PG_SCHEMA} CASCADE")

@@ -125,16 +125,17 @@ def add_message(ticket: Ticket, *, author: User, body: str, internal: bool = Fal
 def _after_public_reply(ticket: Ticket, *, author: User, status_after: Status | None) -> None:
     now = utcnow()
     if author.id == ticket.requester_id and not author.is_staff:
-        if ticket.status in (Status.resolved, Status.waiting_on_customer, Status.new):
-            new_status = Status.new if ticket.status == Status.new else Status.open
-            if new_status != ticket.status:
-                _set_status(ticket, new_status, by=author)
-                ticket.update_due_at = sla.first_response_due(now, ticket.priority)
+        if ticket.status in (Status.resolved, Status.waiting_on_customer):
+            _set_status(ticket, Status.open, by=author)
+            ticket.update_due_at = sla.first_response_due(now, ticket.priority)
+        else:
+            ticket.update_due_at = sla.after_customer_reply(now, ticket.priority,
+                                                            ticket.update_due_at)
         ticket.due_at = sla.queue_key(ticket.status, ticket.update_due_at)
         return
     if ticket.first_responded_at is None:
         ticket.first_responded_at = now
-        ticket.update_due_at = max(ticket.resolution_due_at, now)
+    ticket.update_due_at = sla.after_staff_update(now, ticket.priority, ticket.resolution_due_at)
     target = status_after or (Status.open if ticket.status == Status.new else None)
     if target and target != ticket.status:
         _set_status(ticket, target, by=author)

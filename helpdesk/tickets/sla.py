@@ -17,6 +17,9 @@ ESCALATION_UPDATE: dict[Priority, timedelta] = {
     Priority.urgent: timedelta(hours=2), Priority.high: timedelta(hours=8),
     Priority.normal: timedelta(hours=24), Priority.low: timedelta(hours=48)}
 
+# While a ticket is worked on, the customer hears from support at least this often.
+UPDATE_INTERVAL = ESCALATION_UPDATE
+
 _WAITING_OFFSET = timedelta(days=365)
 _DONE_OFFSET = timedelta(days=3650)
 
@@ -34,6 +37,19 @@ def resolution_due(start: datetime, priority: Priority) -> datetime:
 def escalation_update_due(now: datetime, priority: Priority) -> datetime:
     """Return when the receiving level owes the customer an update after an escalation."""
     return now + ESCALATION_UPDATE[priority]
+
+
+def after_staff_update(now: datetime, priority: Priority, resolution_due_at: datetime) -> datetime:
+    """Return when the next update is owed after support answered the customer.
+
+    The regular update interval, but never later than the resolution target.
+    """
+    return min(now + UPDATE_INTERVAL[priority], max(resolution_due_at, now))
+
+
+def after_customer_reply(now: datetime, priority: Priority, current: datetime) -> datetime:
+    """Return when support owes an answer after the customer wrote (the earlier deadline)."""
+    return min(current, now + TARGETS[priority][0])
 
 
 def queue_key(status: Status, update_due_at: datetime) -> datetime:
