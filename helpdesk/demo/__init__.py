@@ -106,25 +106,32 @@ def _play_step(ticket: Ticket, step: tuple, users: dict[str, User]) -> None:
 
 
 def _age(ticket: Ticket, *, hours: float) -> None:
-    """Move the ticket's story into the past: filed `hours` ago, steps spread since then."""
+    """Move the ticket's story into the past: filed `hours` ago, its steps following.
+
+    The steps are spread over the first day or so (a quarter of a long ticket's life),
+    and the deadline set by the last step keeps its distance from that step.
+    """
     now = utcnow()
     start = now - timedelta(hours=hours)
     events = sorted(ticket.events, key=lambda e: e.id)
-    step = timedelta(hours=hours) / (len(events) + 1)
-    shift = now - start
-    for attr in ("first_response_due_at", "resolution_due_at", "update_due_at", "due_at"):
-        setattr(ticket, attr, getattr(ticket, attr) - shift)
-    ticket.created_at = start
-    times = {}
+    span = timedelta(hours=min(hours, 24 + hours * 0.25))
+    step = span / (len(events) + 1)
+    times: dict[str, list] = {}
     for index, event in enumerate(events):
         event.created_at = start + step * index
         times.setdefault(event.kind.value, []).append(event.created_at)
+    last = events[-1].created_at if events else start
+    for attr in ("first_response_due_at", "resolution_due_at"):
+        setattr(ticket, attr, getattr(ticket, attr) - (now - start))
+    ticket.update_due_at -= now - last
+    ticket.due_at -= now - last
+    ticket.created_at = start
     for message in sorted(ticket.messages, key=lambda m: m.id):
         kind = "note" if message.is_internal else "reply"
         message.created_at = times[kind].pop(0) if times.get(kind) else start
     for handoff in sorted(ticket.handoffs, key=lambda h: h.id):
         handoff.created_at = times["level"].pop(0) if times.get("level") else start
-    ticket.updated_at = events[-1].created_at if events else start
+    ticket.updated_at = last
     for attr in ("first_responded_at", "resolved_at", "closed_at"):
         if getattr(ticket, attr) is not None:
-            setattr(ticket, attr, ticket.updated_at)
+            setattr(ticket, attr, last)
