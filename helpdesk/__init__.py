@@ -66,12 +66,13 @@ def _derive_settings(app: Flask) -> None:
     app.config["MAX_CONTENT_LENGTH"] = (
         int(app.config["MAX_ATTACHMENT_BYTES"]) * int(app.config["MAX_ATTACHMENTS_PER_MESSAGE"])
         + 1024 * 1024)
-    app.config["RATELIMIT_STORAGE_URI"] = app.config["RATELIMIT_STORAGE_URI"]
     app.config["SESSION_COOKIE_HTTPONLY"] = True
     app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
     app.config["REMEMBER_COOKIE_HTTPONLY"] = True
     app.config["REMEMBER_COOKIE_SAMESITE"] = "Lax"
     app.config["WTF_CSRF_TIME_LIMIT"] = None
+    app.config["BABEL_DEFAULT_TIMEZONE"] = app.config["TIMEZONE"]
+    app.config["BABEL_DEFAULT_LOCALE"] = app.config["DEFAULT_LOCALE"]
 
 
 def _instance_secret_key(instance: Path) -> str:

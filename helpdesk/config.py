@@ -43,6 +43,8 @@ DEFAULTS: dict[str, object] = {
     "PASSWORD_RESET_MAX_AGE": 3600,
     "QUEUE_PAGE_SIZE": 25,
     "DEFAULT_LOCALE": "en",
+    # Times are stored in UTC and shown in this zone.
+    "TIMEZONE": "Europe/Berlin",
     "SESSION_COOKIE_SECURE": False,
     # Search index (used by the kb package); defaults to <instance>/search-index.
     "INDEX_PATH": "",
