@@ -114,8 +114,14 @@ def queue_page(user: User, flt: QueueFilter, *, cursor: str | None = None,
     after = decode_cursor(cursor)
     if after:
         query = query.where(sa.tuple_(Ticket.due_at, Ticket.id) > sa.tuple_(*after))
-    query = query.order_by(Ticket.due_at, Ticket.id).limit(size + 1)
-    rows = list(db.session.scalars(query).unique())
+    # Pick the page's ids first (from the index), then load just those rows with
+    # their joined category, requester and assignee: joining in the same query
+    # would join every matching ticket (thousands) before sorting and cutting.
+    ids = (query.with_only_columns(Ticket.id).order_by(Ticket.due_at, Ticket.id)
+           .limit(size + 1))
+    rows = list(db.session.scalars(
+        sa.select(Ticket).where(Ticket.id.in_(ids)).order_by(Ticket.due_at, Ticket.id))
+        .unique())
     return _page(rows, size, lambda t: encode_cursor(t.due_at, t.id))
 
 
