@@ -120,7 +120,8 @@ def _enum(cls, length=24):
 class Ticket(db.Model):
     __tablename__ = "ticket"
     __table_args__ = (
-        sa.Index("ix_ticket_queue", "level", "status", "due_at", "id"),
+        # assignee_id last: the queue tab counts (unassigned, mine) read only the index
+        sa.Index("ix_ticket_queue", "level", "status", "due_at", "id", "assignee_id"),
         sa.Index("ix_ticket_assignee_queue", "assignee_id", "status", "due_at", "id"),
         sa.Index("ix_ticket_requester_updated", "requester_id", "updated_at", "id"),
         sa.CheckConstraint("level BETWEEN 1 AND 3", name="level_range"),

@@ -126,13 +126,21 @@ def queue_page(user: User, flt: QueueFilter, *, cursor: str | None = None,
 
 
 def queue_counts(user: User, level: int) -> dict[QueueView, int]:
-    """Return how many active tickets each queue tab holds."""
-    counts = {}
-    for view in QueueView:
-        flt = QueueFilter(view=view, level=level)
-        query = queue_query(user, flt).with_only_columns(sa.func.count()).order_by(None)
-        counts[view] = db.session.scalar(query)
-    return counts
+    """Return how many active tickets each queue tab holds.
+
+    The level, unassigned and mine tabs differ only in the assignee, so one scan of
+    the queue index (which carries ``assignee_id``) counts all three.
+    """
+    level_query = queue_query(user, QueueFilter(view=QueueView.level, level=level))
+    total, unassigned, mine = db.session.execute(level_query.with_only_columns(
+        sa.func.count(),
+        sa.func.count(sa.case((Ticket.assignee_id.is_(None), 1))),
+        sa.func.count(sa.case((Ticket.assignee_id == user.id, 1)))).order_by(None)).one()
+    escalated_query = queue_query(user, QueueFilter(view=QueueView.escalated, level=level))
+    escalated = db.session.scalar(
+        escalated_query.with_only_columns(sa.func.count()).order_by(None))
+    return {QueueView.unassigned: unassigned, QueueView.mine: mine,
+            QueueView.level: total, QueueView.escalated: escalated}
 
 
 def my_tickets_page(user: User, *, cursor: str | None = None, size: int = 25,

@@ -87,7 +87,7 @@ def upgrade():
     )
     with op.batch_alter_table('ticket', schema=None) as batch_op:
         batch_op.create_index('ix_ticket_assignee_queue', ['assignee_id', 'status', 'due_at', 'id'], unique=False)
-        batch_op.create_index('ix_ticket_queue', ['level', 'status', 'due_at', 'id'], unique=False)
+        batch_op.create_index('ix_ticket_queue', ['level', 'status', 'due_at', 'id', 'assignee_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_ticket_requester_id'), ['requester_id'], unique=False)
         batch_op.create_index('ix_ticket_requester_updated', ['requester_id', 'updated_at', 'id'], unique=False)
 
