@@ -19,7 +19,8 @@ Fixtures:
 
 ``live_server``
     A :class:`LiveServer` (``.url``, ``.app``, ``.mailbox``, ``create_user()``,
-    ``create_category()``, ``app_context()``) on a fresh database and instance folder.
+    ``create_category()``, ``file_ticket()``, ``app_context()``) on a fresh database
+    and instance folder.
 ``browser``
     A Playwright ``Browser`` on ``/usr/bin/chromium``, shared by the whole run.
 ``new_page``
@@ -48,10 +49,12 @@ import pytest
 from werkzeug.serving import make_server
 
 from helpdesk import create_app
-from helpdesk.accounts.models import Role
+from helpdesk.accounts.models import Role, User
 from helpdesk.accounts.operations import create_user
 from helpdesk.extensions import db
-from helpdesk.tickets.models import Category
+from helpdesk.tickets.escalation import HandoffInput, escalate
+from helpdesk.tickets.models import Category, Channel, Priority
+from helpdesk.tickets.operations import NewTicket, file_ticket
 
 CHROMIUM = os.environ.get("HELPDESK_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -62,7 +65,8 @@ PASSWORD = "correct-horse-1"
 SCREENSHOT_DIR = Path(os.environ.get(
     "HELPDESK_SCREENSHOT_DIR",
     Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"))
-TIMEOUT_MS = 10_000
+# Generous: CI machines and a loaded laptop can be slow; a passing step takes milliseconds.
+TIMEOUT_MS = 20_000
 
 
 @dataclass(frozen=True)
@@ -92,6 +96,7 @@ class LiveServer:
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True,
                                         name="helpdesk-live-server")
         self._users = 0
+        self._escalators: dict[int, Account] = {}
 
     def start(self) -> LiveServer:
         self._thread.start()
@@ -134,6 +139,35 @@ class LiveServer:
             db.session.add(category)
             db.session.commit()
             return category.id
+
+    def file_ticket(self, requester: Account, *, subject: str, body: str = "Please help.",
+                    priority: str = "normal", level: int = 1, category_id: int | None = None,
+                    channel: str = "web", **refs) -> str:
+        """File a ticket for `requester` (and escalate it to `level`); return its reference.
+
+        Goes through the domain functions, so events, SLA times and mails are real.
+        `refs` are shop_ref, order_ref, product_ref.
+        """
+        escalators = [self._escalator(lvl) for lvl in range(1, level)]
+        with self.app_context():
+            user = db.session.get(User, requester.id)
+            category = db.session.get(Category, category_id) if category_id else None
+            ticket = file_ticket(NewTicket(subject=subject, body=body, category=category,
+                                           priority=Priority(priority), channel=Channel(channel),
+                                           **refs), requester=user, by=user)
+            db.session.commit()
+            for escalator in escalators:
+                escalate(ticket, by=db.session.get(User, escalator.id), handoff=HandoffInput(
+                    summary=f"Needs level {ticket.level + 1}", tried="Checked the basics",
+                    articles_checked="none found"))
+                db.session.commit()
+            return ticket.ref
+
+    def _escalator(self, level: int) -> Account:
+        if level not in self._escalators:
+            self._escalators[level] = self.create_user("agent", level,
+                                                       name=f"Escalating agent L{level}")
+        return self._escalators[level]
 
 
 def login(page, email: str, password: str = PASSWORD) -> None:
@@ -182,8 +216,9 @@ def browser():
     reason = _browser_unavailable()
     if reason:
         pytest.skip(reason)
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
+    expect.set_options(timeout=TIMEOUT_MS)
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
                                               args=CHROMIUM_ARGS)

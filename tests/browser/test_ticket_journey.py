@@ -180,6 +180,13 @@ def test_pages_fit_a_phone_screen(live_server, new_page, people):
 def test_screenshots_of_the_main_pages(live_server, new_page, people):
     """Save screenshots at laptop and phone widths to test-artifacts/screenshots/ for review."""
     customer, l1 = people["customer"], people["l1"]
+    other = live_server.create_user("customer", name="Ben Shopkeeper")
+    for subject, priority, channel, refs in (
+            ("Instagram shop shows prices without VAT since this morning", "urgent", "instagram",
+             {"shop_ref": "Carter Sneakers", "product_ref": "SKU-AIR-42"}),
+            ("Cannot log in after changing my e-mail address", "normal", "email", {}),
+            ("Return label missing", "low", "whatsapp", {"order_ref": "A-100234"})):
+        live_server.file_ticket(other, subject=subject, priority=priority, channel=channel, **refs)
     setup = new_page()
     login(setup, customer.email, customer.password)
     ref = _file_ticket(setup)
