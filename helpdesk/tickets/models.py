@@ -281,6 +281,8 @@ class Handoff(db.Model):
     """What one level hands the next when a ticket changes level. Internal only."""
 
     __tablename__ = "handoff"
+    # the "escalated by me" queue tab: one index probe per active ticket
+    __table_args__ = (sa.Index("ix_handoff_author_kind", "author_id", "kind", "ticket_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     ticket_id: Mapped[int] = mapped_column(

@@ -107,6 +107,7 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_handoff'))
     )
     with op.batch_alter_table('handoff', schema=None) as batch_op:
+        batch_op.create_index('ix_handoff_author_kind', ['author_id', 'kind', 'ticket_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_handoff_ticket_id'), ['ticket_id'], unique=False)
 
     op.create_table('message',
@@ -175,6 +176,7 @@ def downgrade():
     op.drop_table('message')
     with op.batch_alter_table('handoff', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_handoff_ticket_id'))
+        batch_op.drop_index('ix_handoff_author_kind')
 
     op.drop_table('handoff')
     with op.batch_alter_table('ticket', schema=None) as batch_op:
