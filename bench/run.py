@@ -99,8 +99,8 @@ def start_gunicorn(name: str, target: str, *, cwd: Path, env: dict, workers: int
     cmd = [str(VENV_BIN / "gunicorn"), "--workers", str(workers), "--worker-class", "sync",
            "--bind", f"127.0.0.1:{port}", "--log-level", "warning", "--timeout", "60",
            target]
-    handle = open(log, "ab")
-    process = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=handle, stderr=handle)
+    with open(log, "ab") as handle:     # the child keeps its own copy of the descriptor
+        process = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=handle, stderr=handle)
     server = Server(name, port, process, log)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -179,6 +179,7 @@ class Result:
     p99_ms: float = 0.0
     mean_ms: float = 0.0
     errors: dict = field(default_factory=dict)
+    load_before: float = 0.0      # 1-minute load average before the page's run
 
 
 def run_wrk(name: str, url: str, *, duration: int, threads: int, connections: int,
@@ -202,15 +203,17 @@ def run_wrk(name: str, url: str, *, duration: int, threads: int, connections: in
 def measure(name, base, path, args, *, env_extra=None, path_label=None) -> Result:
     """Warm up, then measure one page under load."""
     env_extra = env_extra or {}
+    load = os.getloadavg()[0]
     if args.warmup:
         run_wrk(name, base + path, duration=args.warmup, threads=args.threads,
                 connections=args.connections, env_extra=env_extra, path_label=path)
     result = run_wrk(name, base + path, duration=args.duration, threads=args.threads,
                      connections=args.connections, env_extra=env_extra,
                      path_label=path_label or path)
+    result.load_before = round(load, 2)
     print(f"    {name:<26} {result.rps:>8.1f} req/s  p50 {result.p50_ms:6.2f} ms  "
-          f"p95 {result.p95_ms:6.2f} ms{'  errors ' + str(result.errors) if result.errors else ''}",
-          flush=True)
+          f"p95 {result.p95_ms:6.2f} ms  (load before {load:.1f})"
+          f"{'  errors ' + str(result.errors) if result.errors else ''}", flush=True)
     return result
 
 

@@ -231,10 +231,8 @@ def seed(app, n_tickets: int, *, seed_value: int = 1, n_customers: int = 600) ->
                 if status == Status.closed:
                     t += step
                     event(tid, requester, "status", t, old="resolved", new="closed")
-        if first_responded is None:
-            update_due = first_due
-        else:
-            update_due = max(resolution_due, first_responded)
+        update_due = first_due if first_responded is None else max(resolution_due,
+                                                                   first_responded)
         if active:
             # keep active tickets' timestamps in the past (a fresh ticket has a short thread)
             t = min(t, now - timedelta(minutes=1))
