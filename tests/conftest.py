@@ -213,3 +213,6 @@ def _drop_postgres_schema():
         dsn = PG_SERVER_URL.replace("postgresql+psycopg://", "postgresql://")
         with psycopg.connect(dsn, connect_timeout=3, autocommit=True) as conn:
             conn.execute(f"DROP SCHEMA IF EXISTS {PG_SCHEMA} CASCADE")
+
+
+pytest_plugins = ["tests.kb_fixtures"]

@@ -1,0 +1,5 @@
+"""Demo articles."""
+
+
+def seed_articles(*, users, categories):
+    """Seed the demo articles."""

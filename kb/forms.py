@@ -1,0 +1,65 @@
+"""Knowledge-base forms. Category choices are filled in by the view."""
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, HiddenField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
+
+from kb.models import FeedbackKind, Visibility
+
+BODY_MAX = 100_000
+
+
+def _int_or_none(value):
+    return int(value) if value not in (None, "", "None") else None
+
+
+class ArticleForm(FlaskForm):
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
+    summary = TextAreaField(_l("Summary"), validators=[Optional(), Length(max=500)],
+                            description=_l("One or two sentences: shown in search results "
+                                           "and put into replies."))
+    body = TextAreaField(_l("Article"), validators=[DataRequired(), Length(max=BODY_MAX)])
+    category = SelectField(_l("Category"), coerce=_int_or_none, validators=[Optional()])
+    tags = StringField(_l("Tags"), validators=[Optional(), Length(max=400)],
+                       description=_l("Comma-separated, e.g. refund, return, paypal"))
+    language = SelectField(_l("Language"), choices=[("en", "English"), ("de", "Deutsch")],
+                           default="en")
+    visibility = SelectField(_l("Visibility"), default=Visibility.internal.value, choices=[
+        (Visibility.internal.value, _l("Internal: agents only")),
+        (Visibility.public.value, _l("Public: customers too"))])
+    is_known_error = BooleanField(_l("Known error (a problem we know about, with a "
+                                     "workaround)"))
+    comment = StringField(_l("What did you change?"), validators=[Optional(), Length(max=300)])
+    version = HiddenField(validators=[InputRequired()], default="0")
+    base_revision = HiddenField(default="0")
+
+    def seen_version(self) -> int | None:
+        value = str(self.version.data or "")
+        return int(value) if value.isdigit() and value != "0" else None
+
+    def base_revision_number(self) -> int:
+        value = str(self.base_revision.data or "")
+        return int(value) if value.isdigit() else 0
+
+
+class TransitionForm(FlaskForm):
+    """Submit, publish, send back, archive, restore: a version and an optional comment."""
+
+    version = HiddenField()
+    comment = StringField(_l("Comment"), validators=[Optional(), Length(max=300)])
+
+    def seen_version(self) -> int | None:
+        value = str(self.version.data or "")
+        return int(value) if value.isdigit() else None
+
+
+class FeedbackForm(FlaskForm):
+    kind = SelectField(_l("What is it?"), default=FeedbackKind.change.value, choices=[
+        (FeedbackKind.change.value, _l("Suggest a change")),
+        (FeedbackKind.outdated.value, _l("This article is outdated"))])
+    text = TextAreaField(_l("Details"), validators=[DataRequired(), Length(max=5000)],
+                         description=_l("What is wrong or missing? Level 2 reviews it."))
+
+
+class EmptyForm(FlaskForm):
+    """A CSRF-only form for POST buttons."""

@@ -1,0 +1,324 @@
+"""The Whoosh index: schema, opening, the outbox indexer, and rebuild-and-swap.
+
+Layout of INDEX_PATH (a directory):
+
+    CURRENT          the name of the generation in use (replaced atomically)
+    gen-<id>/        one complete Whoosh index per generation
+    apply.lock       held (fcntl) while outbox rows are applied or a generation is swapped
+    rebuild.lock     held while a missing index is rebuilt at start
+
+The last applied outbox id is stored inside the index (a "meta" document), so it is
+committed together with the changes it describes. Only this module and `kb.search`
+import Whoosh.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import sqlalchemy as sa
+from flask import Flask
+from sqlalchemy.orm import Session
+from whoosh import index as whoosh_index
+from whoosh.fields import ID, STORED, TEXT, Schema
+from whoosh.index import LockError
+from whoosh.util.filelock import FileLock
+
+from helpdesk.extensions import db
+from helpdesk.tickets.models import Category
+from kb.analysis import language_analyzer, plain_text, word_analyzer
+from kb.models import Article, OutboxEntry
+
+log = logging.getLogger(__name__)
+
+META_ID = "__meta__"
+SNIPPET_CHARS = 1200
+LANGS = ("en", "de")
+BATCH = 500
+
+
+def make_schema() -> Schema:
+    """Title weighs more than tags, tags more than body; one field set per language."""
+    fields = dict(
+        id=ID(stored=True, unique=True), kind=ID(), status=ID(stored=True),
+        visibility=ID(stored=True), language=ID(stored=True), category=ID(stored=True),
+        title=STORED(), summary=STORED(), snippet=STORED(), applied=STORED(),
+        spell=TEXT(analyzer=word_analyzer(), phrase=False),
+    )
+    for lang in LANGS:
+        analyzer = language_analyzer(lang)
+        fields[f"title_{lang}"] = TEXT(analyzer=analyzer, field_boost=4.0)
+        fields[f"tags_{lang}"] = TEXT(analyzer=analyzer, field_boost=2.0, phrase=False)
+        fields[f"body_{lang}"] = TEXT(analyzer=analyzer, field_boost=1.0)
+    return Schema(**fields)
+
+
+SCHEMA = make_schema()
+
+
+@dataclass(frozen=True)
+class IndexStatus:
+    present: bool
+    documents: int
+    applied: int
+    newest: int
+    lag: int
+
+
+# -- documents ------------------------------------------------------------------------
+
+_COLUMNS = (Article.id, Article.title, Article.summary, Article.body, Article.language,
+            Article.tags, Article.status, Article.visibility, Category.slug)
+
+
+def _select_articles():
+    return sa.select(*_COLUMNS).outerjoin(Category, Article.category_id == Category.id)
+
+
+def document(row) -> dict:
+    """Return the index document of an article row (see `_COLUMNS`)."""
+    article_id, title, summary, body, language, tags, status, visibility, category = row
+    lang = language if language in LANGS else "en"
+    text = plain_text(body)
+    tag_text = (tags or "").replace(",", " ")
+    return {
+        "id": str(article_id), "kind": "article", "status": str(status),
+        "visibility": str(visibility), "language": lang, "category": category or "",
+        "title": title, "summary": summary or "",
+        "snippet": ((summary + " — ") if summary else "") + text[:SNIPPET_CHARS],
+        "spell": f"{title} {tag_text} {summary or ''}",
+        f"title_{lang}": title, f"tags_{lang}": tag_text,
+        f"body_{lang}": f"{summary or ''} {text}",
+    }
+
+
+# -- opening --------------------------------------------------------------------------
+
+def _root(app: Flask) -> Path:
+    return Path(app.config["INDEX_PATH"])
+
+
+def _current_dir(root: Path) -> Path | None:
+    try:
+        name = (root / "CURRENT").read_text(encoding="ascii").strip()
+    except FileNotFoundError:
+        return None
+    path = root / name
+    return path if name and whoosh_index.exists_in(str(path)) else None
+
+
+def exists(app: Flask) -> bool:
+    return _current_dir(_root(app)) is not None
+
+
+def _lock(root: Path, name: str, timeout: float) -> FileLock:
+    root.mkdir(parents=True, exist_ok=True)
+    lock = FileLock(str(root / name))
+    deadline = time.monotonic() + timeout
+    while not lock.acquire(blocking=False):
+        if time.monotonic() >= deadline:
+            raise LockError(f"{name} is held by another process")
+        time.sleep(0.02)
+    return lock
+
+
+def ensure_index(app: Flask) -> Path:
+    """Return the current generation's folder, rebuilding from the database if missing."""
+    root = _root(app)
+    current = _current_dir(root)
+    if current is not None:
+        return current
+    lock = _lock(root, "rebuild.lock", timeout=float(app.config.get("KB_REBUILD_WAIT", 300)))
+    try:
+        current = _current_dir(root)
+        if current is None:
+            log.warning("search index missing at %s: rebuilding from the database", root)
+            rebuild(app)
+            current = _current_dir(root)
+    finally:
+        lock.release()
+    return current
+
+
+# -- the searcher cache ---------------------------------------------------------------
+
+_local = threading.local()
+
+
+def searcher(app: Flask):
+    """Return this thread's searcher on the current index, refreshed if the index changed.
+
+    Opening an index costs far more than a search, so it is kept between requests.
+    """
+    folder = ensure_index(app)
+    cached = getattr(_local, "searchers", None)
+    if cached is None:
+        cached = _local.searchers = {}
+    root = str(_root(app))
+    entry = cached.get(root)
+    if entry is not None and entry[0] == folder:
+        current = entry[1]
+        if current.up_to_date():
+            return current
+        fresh = current.refresh()
+    else:
+        if entry is not None:
+            entry[1].close()
+        fresh = whoosh_index.open_dir(str(folder), schema=SCHEMA).searcher()
+    cached[root] = (folder, fresh)
+    return fresh
+
+
+def drop_cached_searchers() -> None:
+    """Close this thread's cached searchers (tests, and after a rebuild in-process)."""
+    for _folder, cached in getattr(_local, "searchers", {}).values():
+        cached.close()
+    _local.searchers = {}
+
+
+# -- applying the outbox --------------------------------------------------------------
+
+def _applied(reader_searcher) -> int:
+    meta = reader_searcher.document(id=META_ID)
+    return int(meta["applied"]) if meta else 0
+
+
+def apply_outbox(app: Flask, *, timeout: float | None = None) -> int:
+    """Apply every pending outbox row to the index, in id order. Returns how many.
+
+    Takes the index's apply lock (waiting up to `timeout` seconds, then LockError).
+    The caller needs an application context.
+    """
+    folder = ensure_index(app)
+    root = _root(app)
+    wait = float(app.config.get("KB_INDEX_LOCK_TIMEOUT", 30) if timeout is None else timeout)
+    lock = _lock(root, "apply.lock", wait)
+    try:
+        folder = _current_dir(root) or folder
+        return _apply_locked(folder)
+    finally:
+        lock.release()
+
+
+def _apply_locked(folder: Path) -> int:
+    ix = whoosh_index.open_dir(str(folder), schema=SCHEMA)
+    total = 0
+    with Session(db.engine) as session:
+        while True:
+            with ix.searcher() as s:
+                applied = _applied(s)
+            entries = session.execute(
+                sa.select(OutboxEntry.id, OutboxEntry.article_id)
+                .where(OutboxEntry.id > applied).order_by(OutboxEntry.id).limit(BATCH)).all()
+            if not entries:
+                return total
+            ids = {article_id for _id, article_id in entries}
+            rows = {row[0]: row for row in session.execute(
+                _select_articles().where(Article.id.in_(ids)))}
+            writer = ix.writer(timeout=5.0, delay=0.02)
+            for article_id in sorted(ids):
+                if article_id in rows:
+                    writer.update_document(**document(rows[article_id]))
+                else:
+                    writer.delete_by_term("id", str(article_id))
+            writer.update_document(id=META_ID, kind="meta", applied=entries[-1][0])
+            writer.commit()
+            session.rollback()
+            total += len(entries)
+
+
+def apply_outbox_quietly(app: Flask) -> int:
+    """Apply the outbox after a commit; a busy or broken index never fails the request.
+
+    Whatever is not applied now stays in the outbox for the next run.
+    """
+    try:
+        return apply_outbox(app)
+    except (LockError, OSError):
+        log.exception("search index not updated now; the outbox keeps the change")
+        return 0
+
+
+# -- rebuild --------------------------------------------------------------------------
+
+def _article_rows(session: Session) -> Iterator:
+    result = session.execute(_select_articles().order_by(Article.id).execution_options(
+        yield_per=2000))
+    yield from result
+
+
+def rebuild(app: Flask, *, procs: int | None = None, limitmb: int = 256,
+            progress: Callable[[int], None] | None = None) -> int:
+    """Build a fresh index from the database in a new folder, then swap it in.
+
+    A crash mid-rebuild leaves the old index in use. Returns the number of articles.
+    """
+    root = _root(app)
+    root.mkdir(parents=True, exist_ok=True)
+    folder = root / f"gen-{time.strftime('%Y%m%d%H%M%S')}-{uuid.uuid4().hex[:8]}"
+    folder.mkdir()
+    ix = whoosh_index.create_in(str(folder), SCHEMA)
+    count = 0
+    with Session(db.engine) as session:
+        applied = session.scalar(sa.select(sa.func.max(OutboxEntry.id))) or 0
+        total = session.scalar(sa.select(sa.func.count(Article.id))) or 0
+        procs = procs or (min(os.cpu_count() or 1, 4) if total > 5000 else 1)
+        options = {"procs": procs, "limitmb": limitmb}
+        if procs > 1:
+            options["multisegment"] = True
+        writer = ix.writer(**options)
+        for row in _article_rows(session):
+            writer.add_document(**document(row))
+            count += 1
+            if progress and count % 1000 == 0:
+                progress(count)
+    writer.add_document(id=META_ID, kind="meta", applied=applied)
+    writer.commit()
+    _swap(app, folder)
+    return count
+
+
+def _swap(app: Flask, folder: Path) -> None:
+    root = _root(app)
+    lock = _lock(root, "apply.lock", float(app.config.get("KB_INDEX_LOCK_TIMEOUT", 30)))
+    try:
+        previous = _current_dir(root)
+        tmp = root / f"CURRENT.{uuid.uuid4().hex}"
+        tmp.write_text(folder.name, encoding="ascii")
+        os.replace(tmp, root / "CURRENT")
+        _apply_locked(folder)          # catch up with saves made during the rebuild
+    finally:
+        lock.release()
+    keep = {folder.name, previous.name if previous else ""}
+    for old in root.glob("gen-*"):
+        if old.name not in keep and old.is_dir():
+            shutil.rmtree(old, ignore_errors=True)
+
+
+# -- status ---------------------------------------------------------------------------
+
+def status(app: Flask) -> IndexStatus:
+    """Return whether the index exists, its size, and how far it lags behind the outbox."""
+    newest = db.session.scalar(sa.select(sa.func.max(OutboxEntry.id))) or 0
+    folder = _current_dir(_root(app))
+    if folder is None:
+        return IndexStatus(False, 0, 0, newest, newest)
+    ix = whoosh_index.open_dir(str(folder), schema=SCHEMA)
+    with ix.searcher() as s:
+        applied = _applied(s)
+        documents = s.doc_count() - (1 if s.document(id=META_ID) else 0)
+    lag = db.session.scalar(sa.select(sa.func.count(OutboxEntry.id)).where(
+        OutboxEntry.id > applied)) or 0
+    return IndexStatus(True, documents, applied, newest, lag)
+
+
+def size_bytes(app: Flask) -> int:
+    folder = _current_dir(_root(app))
+    return sum(p.stat().st_size for p in folder.iterdir()) if folder else 0

@@ -1,0 +1,193 @@
+"""Knowledge-base tables: articles, their revisions, feedback, ticket links and the outbox.
+
+Article categories are the ticket categories (`helpdesk.tickets.models.Category`).
+"""
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from helpdesk.accounts.models import User
+from helpdesk.clock import utcnow
+from helpdesk.extensions import db
+from helpdesk.tickets.models import Category, Ticket
+
+
+def _enum(cls, length=16):
+    return sa.Enum(cls, native_enum=False, length=length, validate_strings=True)
+
+
+class ArticleStatus(enum.StrEnum):
+    draft = "draft"
+    in_review = "in_review"
+    published = "published"
+    archived = "archived"
+
+    @property
+    def label(self):
+        return STATUS_LABELS[self]
+
+
+STATUS_LABELS = {
+    ArticleStatus.draft: _l("Draft"),
+    ArticleStatus.in_review: _l("In review"),
+    ArticleStatus.published: _l("Published"),
+    ArticleStatus.archived: _l("Archived"),
+}
+
+
+class Visibility(enum.StrEnum):
+    internal = "internal"
+    public = "public"
+
+    @property
+    def label(self):
+        return VISIBILITY_LABELS[self]
+
+
+VISIBILITY_LABELS = {
+    Visibility.internal: _l("Internal (agents only)"),
+    Visibility.public: _l("Public"),
+}
+
+ARTICLE_LANGUAGES = ("en", "de")
+
+
+class Article(db.Model):
+    """A knowledge-base article: the current state; every save also writes a revision."""
+
+    __tablename__ = "kb_article"
+    __table_args__ = (sa.Index("ix_kb_article_status_updated", "status", "updated_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(sa.String(120), unique=True)
+    title: Mapped[str] = mapped_column(sa.String(200))
+    summary: Mapped[str] = mapped_column(sa.String(500), default="")
+    body: Mapped[str] = mapped_column(sa.Text, default="")
+    language: Mapped[str] = mapped_column(sa.String(8), default="en")
+    category_id: Mapped[int | None] = mapped_column(sa.ForeignKey("category.id"))
+    tags: Mapped[str] = mapped_column(sa.String(400), default="")
+    visibility: Mapped[Visibility] = mapped_column(_enum(Visibility), default=Visibility.internal)
+    status: Mapped[ArticleStatus] = mapped_column(_enum(ArticleStatus),
+                                                  default=ArticleStatus.draft)
+    is_known_error: Mapped[bool] = mapped_column(default=False)
+    translation_key: Mapped[str | None] = mapped_column(sa.String(120), index=True)
+    author_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    published_at: Mapped[datetime | None] = mapped_column()
+    # "This answered my question" clicks on the new-ticket form: a ticket avoided.
+    answered_count: Mapped[int] = mapped_column(default=0)
+    version: Mapped[int] = mapped_column(default=1)
+
+    __mapper_args__ = {"version_id_col": version}
+
+    category: Mapped[Category | None] = relationship(lazy="joined")
+    author: Mapped[User | None] = relationship()
+    revisions: Mapped[list[ArticleRevision]] = relationship(
+        back_populates="article", order_by="ArticleRevision.number",
+        cascade="all, delete-orphan")
+
+    def __repr__(self) -> str:
+        return f"<Article {self.id} {self.slug} {self.status}>"
+
+    @property
+    def tag_list(self) -> list[str]:
+        return [t.strip() for t in (self.tags or "").split(",") if t.strip()]
+
+    @property
+    def is_public_and_published(self) -> bool:
+        return self.status == ArticleStatus.published and self.visibility == Visibility.public
+
+
+class ArticleRevision(db.Model):
+    """One saved state of an article: who saved it, when, and why."""
+
+    __tablename__ = "kb_article_revision"
+    __table_args__ = (sa.UniqueConstraint("article_id", "number",
+                                          name="uq_kb_article_revision_number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    article_id: Mapped[int] = mapped_column(sa.ForeignKey("kb_article.id", ondelete="CASCADE"))
+    number: Mapped[int] = mapped_column()
+    title: Mapped[str] = mapped_column(sa.String(200))
+    summary: Mapped[str] = mapped_column(sa.String(500), default="")
+    body: Mapped[str] = mapped_column(sa.Text, default="")
+    language: Mapped[str] = mapped_column(sa.String(8))
+    category_id: Mapped[int | None] = mapped_column(sa.ForeignKey("category.id"))
+    tags: Mapped[str] = mapped_column(sa.String(400), default="")
+    visibility: Mapped[Visibility] = mapped_column(_enum(Visibility))
+    status: Mapped[ArticleStatus] = mapped_column(_enum(ArticleStatus))
+    author_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+    comment: Mapped[str] = mapped_column(sa.String(300), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    article: Mapped[Article] = relationship(back_populates="revisions")
+    author: Mapped[User | None] = relationship(lazy="joined")
+    category: Mapped[Category | None] = relationship()
+
+
+class FeedbackKind(enum.StrEnum):
+    change = "change"
+    outdated = "outdated"
+
+    @property
+    def label(self):
+        return {FeedbackKind.change: _l("Suggested change"),
+                FeedbackKind.outdated: _l("Flagged as outdated")}[self]
+
+
+class ArticleFeedback(db.Model):
+    """A level-1 suggestion or "outdated" flag, waiting in level 2's review list."""
+
+    __tablename__ = "kb_article_feedback"
+    __table_args__ = (sa.Index("ix_kb_article_feedback_open", "resolved_at", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    article_id: Mapped[int] = mapped_column(sa.ForeignKey("kb_article.id", ondelete="CASCADE"),
+                                            index=True)
+    kind: Mapped[FeedbackKind] = mapped_column(_enum(FeedbackKind))
+    text: Mapped[str] = mapped_column(sa.Text, default="")
+    author_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    resolved_at: Mapped[datetime | None] = mapped_column()
+    resolved_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+
+    article: Mapped[Article] = relationship(lazy="joined")
+    author: Mapped[User | None] = relationship(foreign_keys=[author_id], lazy="joined")
+
+
+class TicketArticle(db.Model):
+    """An article that went into a reply or note on a ticket (which articles solve tickets)."""
+
+    __tablename__ = "kb_ticket_article"
+    __table_args__ = (sa.UniqueConstraint("ticket_id", "article_id",
+                                          name="uq_kb_ticket_article_pair"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(sa.ForeignKey("ticket.id", ondelete="CASCADE"))
+    article_id: Mapped[int] = mapped_column(sa.ForeignKey("kb_article.id", ondelete="CASCADE"),
+                                            index=True)
+    used_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+    is_internal: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    ticket: Mapped[Ticket] = relationship()
+    article: Mapped[Article] = relationship(lazy="joined")
+
+
+class OutboxEntry(db.Model):
+    """A change the search index must apply, written in the transaction that made it.
+
+    Rows are kept (every host's index replica reads them in id order) and pruned by age.
+    """
+
+    __tablename__ = "kb_index_outbox"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    article_id: Mapped[int] = mapped_column()
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -1,0 +1,282 @@
+"""Searching the knowledge base: what people type in, what they may read, what they get.
+
+`search()` never raises on user syntax: it falls back to plain words, bounds wildcards,
+retries with typo tolerance when nothing matches, and always filters by the reader's
+permissions inside the index (a `filter=` query, never post-filtering).
+"""
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import dataclass, field
+
+from flask import Flask, current_app
+from flask_babel import gettext as _
+from markupsafe import Markup, escape
+from whoosh import qparser
+from whoosh import query as wq
+from whoosh.collectors import FilterCollector, TimeLimit
+from whoosh.highlight import ContextFragmenter, Formatter, Highlighter, get_text
+
+from kb import index
+from kb.analysis import STOPWORDS, fold
+from kb.permissions import read_scope
+
+MAX_QUERY_CHARS = 200
+MAX_PAGE = 50
+_TEXT_FIELDS = [f"{kind}_{lang}" for kind in ("title", "tags", "body") for lang in index.LANGS]
+_WORD = re.compile(r"\w+")
+
+
+class _MarkFormatter(Formatter):
+    """Highlight matches with <mark>, escaping everything (the escaping formatter)."""
+
+    between = " … "
+
+    def _text(self, text):
+        return str(escape(text))
+
+    def format_token(self, text, token, replace=False):
+        return f"<mark>{escape(get_text(text, token, replace))}</mark>"
+
+
+def _make_parser() -> qparser.QueryParser:
+    parser = qparser.MultifieldParser(_TEXT_FIELDS, index.SCHEMA,
+                                      group=qparser.OrGroup.factory(0.9))
+    # Nobody may type `visibility:internal`, boost scores or ask for ranges.
+    for plugin in (qparser.FieldsPlugin, qparser.BoostPlugin, qparser.RangePlugin):
+        parser.remove_plugin_class(plugin)
+    return parser
+
+
+_PARSER = _make_parser()
+_HIGHLIGHTER = Highlighter(fragmenter=ContextFragmenter(maxchars=180, surround=60),
+                           formatter=_MarkFormatter())
+
+
+@dataclass
+class Hit:
+    id: int
+    title: str
+    summary: str
+    language: str
+    status: str
+    visibility: str
+    category: str
+    score: float
+    snippet: Markup = Markup("")
+
+    def as_json(self) -> dict:
+        return {"id": self.id, "title": self.title, "summary": self.summary,
+                "language": self.language, "score": round(self.score, 4),
+                "snippet": str(self.snippet), "status": self.status,
+                "visibility": self.visibility, "category": self.category}
+
+
+@dataclass
+class SearchResult:
+    query: str
+    hits: list[Hit] = field(default_factory=list)
+    page: int = 1
+    per_page: int = 10
+    has_next: bool = False
+    corrected: str | None = None       # the query shown instead (typo tolerance)
+    did_you_mean: str | None = None    # a suggestion to click
+    message: str | None = None
+    timed_out: bool = False
+
+
+# -- query building -------------------------------------------------------------------
+
+def _bound_wildcards(node):
+    """Fold wildcard text; a wildcard with fewer than two leading letters becomes a word."""
+    if isinstance(node, wq.Wildcard | wq.Prefix):
+        text = fold(node.text.lower())
+        literal = re.split(r"[*?]", text, maxsplit=1)[0]
+        if len(literal) < 2:
+            word = text.strip("*?").replace("*", "").replace("?", "")
+            return _words_query(word, node.fieldname) if word else wq.NullQuery
+        return type(node)(node.fieldname, text)
+    return node
+
+
+def _words_query(text: str, fieldname: str | None = None):
+    """An OR of the plain words of `text` (the fallback that never fails)."""
+    words = [w.lower() for w in _WORD.findall(text)][:32]
+    if not words:
+        return wq.NullQuery
+    fields = [fieldname] if fieldname else _TEXT_FIELDS
+    parts = []
+    for name in fields:
+        analyzer = index.SCHEMA[name].analyzer
+        for word in words:
+            parts.extend(wq.Term(name, t.text) for t in analyzer(word, mode="query"))
+    return wq.Or(parts).normalize() if parts else wq.NullQuery
+
+
+def parse(text: str):
+    """Turn what a person typed into a query; malformed syntax falls back to plain words."""
+    text = (text or "")[:MAX_QUERY_CHARS]
+    try:
+        parsed = _PARSER.parse(text)
+        parsed = parsed.accept(_bound_wildcards).normalize()
+    except Exception:  # noqa: BLE001 -- Whoosh's parser raises assorted errors on odd input
+        parsed = _words_query(text)
+    return parsed
+
+
+def only_stop_words(text: str) -> bool:
+    words = [fold(w.lower()) for w in _WORD.findall(text or "")]
+    return bool(words) and all(w in STOPWORDS or len(w) < 2 for w in words)
+
+
+def scope_filter(user, *, category: str | None = None, language: str | None = None):
+    """The index query selecting what `user` may read, narrowed by the page's filters."""
+    scope = read_scope(user)
+    parts = [wq.Term("kind", "article"),
+             wq.Or([wq.Term("status", str(s)) for s in scope.statuses]),
+             wq.Or([wq.Term("visibility", str(v)) for v in scope.visibilities])]
+    if category:
+        parts.append(wq.Term("category", category))
+    if language in index.LANGS:
+        parts.append(wq.Term("language", language))
+    return wq.And(parts), f"{scope.key}|{category or ''}|{language or ''}"
+
+
+def _allowed_docs(searcher, filter_query, key: str) -> set[int]:
+    """The document numbers the filter admits, cached on the (per-process) searcher."""
+    cache = searcher.__dict__.setdefault("_kb_filters", {})
+    docs = cache.get(key)
+    if docs is None:
+        if len(cache) > 64:
+            cache.clear()
+        docs = cache[key] = set(searcher.docs_for_query(filter_query))
+    return docs
+
+
+# -- searching ------------------------------------------------------------------------
+
+class _BoundedFilterCollector(FilterCollector):
+    """Whoosh's `filter=` collector that also stops at a deadline (partial results)."""
+
+    def __init__(self, child, allow: set[int], timelimit: float):
+        super().__init__(child, allow=allow)
+        self.deadline = time.monotonic() + timelimit
+
+    def collect_matches(self):
+        child, allow, offset, deadline = self.child, self._allow, self.offset, self.deadline
+        for count, sub_docnum in enumerate(child.matches(), 1):
+            if not count % 256 and time.monotonic() > deadline:
+                raise TimeLimit
+            if offset + sub_docnum in allow:
+                child.collect(sub_docnum)
+
+
+def _run(searcher, parsed, allowed: set[int], limit: int, timelimit: float):
+    collector = _BoundedFilterCollector(searcher.collector(limit=limit, terms=False),
+                                        allowed, timelimit)
+    timed_out = False
+    try:
+        searcher.search_with_collector(parsed, collector)
+    except TimeLimit:
+        timed_out = True
+    return collector.results(), timed_out
+
+
+def _hit(whoosh_hit, highlight: bool) -> Hit:
+    stored = whoosh_hit.fields()
+    hit = Hit(id=int(stored["id"]), title=stored["title"], summary=stored.get("summary", ""),
+              language=stored["language"], status=stored["status"],
+              visibility=stored["visibility"], category=stored.get("category", ""),
+              score=float(whoosh_hit.score or 0.0))
+    if highlight:
+        snippet = _HIGHLIGHTER.highlight_hit(whoosh_hit, f"body_{hit.language}",
+                                             text=stored.get("snippet", ""), top=2)
+        hit.snippet = Markup(snippet) if snippet else escape(hit.summary or
+                                                             stored.get("snippet", "")[:200])
+    return hit
+
+
+def _known(reader, word: str) -> bool:
+    """Whether `word` is in the index: as written, or as a stem in either language."""
+    if ("spell", word) in reader:
+        return True
+    for lang in index.LANGS:
+        analyzer = index.SCHEMA[f"body_{lang}"].analyzer
+        for token in analyzer(word, mode="query"):
+            if any((f"{kind}_{lang}", token.text) in reader for kind in ("title", "body")):
+                return True
+    return False
+
+
+def _correction(searcher, text: str) -> str | None:
+    """Return `text` with unknown words replaced by the closest indexed word, or None."""
+    reader = searcher.reader()
+    corrector = searcher.corrector("spell")
+    changed = False
+
+    def fix(match):
+        nonlocal changed
+        word = fold(match.group(0).lower())
+        if len(word) < 3 or word in STOPWORDS or _known(reader, word):
+            return match.group(0)
+        suggestions = corrector.suggest(word, limit=1, maxdist=2, prefix=1)
+        if suggestions and suggestions[0] != word:
+            changed = True
+            return suggestions[0]
+        return match.group(0)
+
+    corrected = _WORD.sub(fix, text)
+    return corrected if changed else None
+
+
+def search(text: str, user, *, category: str | None = None, language: str | None = None,
+           page: int = 1, per_page: int = 10, highlight: bool = True,
+           app: Flask | None = None) -> SearchResult:
+    """Search the articles `user` may read. Never raises on what a person typed."""
+    app = app or current_app._get_current_object()
+    text = " ".join((text or "").split())[:MAX_QUERY_CHARS]
+    page = min(max(int(page or 1), 1), MAX_PAGE)
+    result = SearchResult(query=text, page=page, per_page=per_page)
+    if not text:
+        return result
+    parsed = parse(text)
+    if parsed is wq.NullQuery or (not parsed.is_leaf() and not list(parsed.leaves())):
+        result.message = (_("Your search only contained very common words. Try a more "
+                            "specific word.") if only_stop_words(text)
+                          else _("Please type a word to search for."))
+        return result
+    s = index.searcher(app)
+    filter_query, key = scope_filter(user, category=category, language=language)
+    allowed = _allowed_docs(s, filter_query, key)
+    timelimit = float(app.config.get("KB_SEARCH_TIME_LIMIT", 0.5))
+    results, result.timed_out = _run(s, parsed, allowed, page * per_page + 1, timelimit)
+    correction = _correction(s, text)
+    if correction:
+        # Offer a correction only if it finds something this reader may see (the
+        # vocabulary of internal articles must not leak through "did you mean").
+        fixed, fixed_timed_out = _run(s, parse(correction), allowed, page * per_page + 1,
+                                      timelimit)
+        if fixed.scored_length() and not results.scored_length():
+            results, result.timed_out, result.corrected = fixed, fixed_timed_out, correction
+        elif fixed.scored_length():
+            result.did_you_mean = correction
+    start = (page - 1) * per_page
+    found = [results[i] for i in range(start, min(results.scored_length(), start + per_page))]
+    result.hits = [_hit(h, highlight) for h in found]
+    result.has_next = results.scored_length() > start + per_page
+    if not result.hits:
+        result.message = _("No articles match your search.")
+    return result
+
+
+def suggest_for_text(text: str, user, *, limit: int = 5, app: Flask | None = None) -> list[Hit]:
+    """Articles for free text (a ticket's subject and body): its words, OR-ed."""
+    words = " ".join(w.lower() for w in _WORD.findall(text or "")[:60])
+    return search(words, user, per_page=limit, app=app).hits if words else []
+
+
+def suggest_for_ticket(ticket, user, *, limit: int = 5) -> list[Hit]:
+    """Suggested articles for a ticket, from its subject (twice: it says most) and body."""
+    return suggest_for_text(f"{ticket.subject} {ticket.subject} {(ticket.body or '')[:600]}",
+                            user, limit=limit)

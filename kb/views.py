@@ -1,0 +1,325 @@
+"""KB pages: search, read, write, review, history. Load -> check -> act -> commit -> render."""
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import abort, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy.orm.exc import StaleDataError
+
+from helpdesk.accounts.permissions import NotAllowed
+from helpdesk.errors import wants_json
+from helpdesk.extensions import db
+from helpdesk.tickets.categories import category_choices
+from helpdesk.tickets.models import Category
+from kb import bp, curation, feedback, search, ticket_links
+from kb import permissions as perms
+from kb.diff import diff_revisions
+from kb.forms import ArticleForm, EmptyForm, FeedbackForm, TransitionForm
+from kb.models import Article, ArticleFeedback, ArticleRevision, ArticleStatus, Visibility
+
+
+def get_readable_article_or_404(article_id: int) -> Article:
+    """Return the article if the current user may read it; otherwise abort with 404."""
+    article = db.session.get(Article, article_id)
+    if article is None or not perms.can_read_article(current_user, article):
+        abort(404)
+    return article
+
+
+def _categories() -> dict[str, Category]:
+    return {c.slug: c for c in db.session.scalars(sa.select(Category))}
+
+
+# -- search ---------------------------------------------------------------------------
+
+@bp.get("/", endpoint="search")
+def search_view():
+    args = request.args
+    as_json = args.get("format") == "json" or wants_json()
+    per_page = min(max(args.get("limit", 10, type=int) or 10, 1), 50)
+    result = search.search(args.get("q", ""), current_user, category=args.get("category"),
+                           language=args.get("language"), page=args.get("page", 1, type=int),
+                           per_page=per_page, highlight=True)
+    if as_json:
+        return jsonify(query=result.query, page=result.page, has_next=result.has_next,
+                       corrected=result.corrected, did_you_mean=result.did_you_mean,
+                       message=result.message,
+                       results=[dict(hit.as_json(), url=url_for("kb.show_article",
+                                                                article_id=hit.id))
+                                for hit in result.hits])
+    categories = _categories()
+    browse = [] if result.query else _browse(categories.get(args.get("category")),
+                                             args.get("language"))
+    return render_template("kb/search.html", result=result, categories=categories, args=args,
+                           browse=browse, may_create=perms.can_create_article(current_user))
+
+
+def _browse(category: Category | None, language: str | None, limit: int = 30) -> list[Article]:
+    """The landing list: recently updated articles the user may read."""
+    query = sa.select(Article).where(perms.visible_articles_filter(current_user),
+                                     Article.status != ArticleStatus.archived)
+    if category is not None:
+        query = query.where(Article.category_id == category.id)
+    if language in ("en", "de"):
+        query = query.where(Article.language == language)
+    return list(db.session.scalars(query.order_by(Article.updated_at.desc()).limit(limit)))
+
+
+# -- reading --------------------------------------------------------------------------
+
+@bp.get("/articles/<int:article_id>")
+@bp.get("/articles/<int:article_id>/<slug>")
+def show_article(article_id, slug=None):
+    article = get_readable_article_or_404(article_id)
+    translations = [a for a in db.session.scalars(sa.select(Article).where(
+        Article.translation_key == article.translation_key, Article.id != article.id,
+        perms.visible_articles_filter(current_user)))] if article.translation_key else []
+    staff = perms.can_give_feedback(current_user, article)
+    return render_template(
+        "kb/article.html", article=article, translations=translations,
+        feedback_form=FeedbackForm(formdata=None) if staff else None,
+        open_feedback=feedback.open_feedback_for(article) if perms.reads_drafts(
+            current_user) else [],
+        used_on=ticket_links.tickets_using(article) if staff else [],
+        action_form=TransitionForm(formdata=None, version=article.version), may=_may(article))
+
+
+def _may(article: Article) -> dict[str, bool]:
+    user = current_user
+    return {"edit": perms.can_edit_article(user, article),
+            "submit": perms.can_submit_for_review(user, article),
+            "publish": perms.can_publish(user, article),
+            "send_back": perms.can_send_back(user, article),
+            "archive": perms.can_archive(user, article),
+            "history": perms.can_view_history(user, article),
+            "feedback": perms.can_give_feedback(user, article)}
+
+
+# -- writing --------------------------------------------------------------------------
+
+def _input_from(form: ArticleForm) -> curation.ArticleInput:
+    category = db.session.get(Category, form.category.data) if form.category.data else None
+    return curation.ArticleInput(
+        title=form.title.data, summary=form.summary.data or "", body=form.body.data,
+        language=form.language.data, category=category, tags=form.tags.data or "",
+        visibility=Visibility(form.visibility.data), is_known_error=form.is_known_error.data)
+
+
+def _article_form(article: Article | None = None) -> ArticleForm:
+    if article is None or request.method == "POST":
+        form = ArticleForm()
+    else:
+        form = ArticleForm(obj=article, category=article.category_id,
+                           visibility=article.visibility.value, version=article.version,
+                           base_revision=_latest_revision_number(article))
+    form.category.choices = category_choices()
+    return form
+
+
+def _latest_revision_number(article: Article) -> int:
+    return db.session.scalar(sa.select(sa.func.max(ArticleRevision.number)).where(
+        ArticleRevision.article_id == article.id)) or 0
+
+
+@bp.route("/articles/new", methods=["GET", "POST"])
+@login_required
+def new_article():
+    if not perms.can_create_article(current_user):
+        abort(404)
+    form = _article_form()
+    if current_user.is_agent and current_user.level == 3 and request.method == "GET":
+        form.is_known_error.data = True
+    if form.validate_on_submit():
+        article = curation.create_article(_input_from(form), by=current_user,
+                                          comment=form.comment.data or "")
+        db.session.commit()
+        flash(_("Draft saved. Submit it for review or publish it when it is ready."), "success")
+        return redirect(url_for("kb.show_article", article_id=article.id))
+    return render_template("kb/edit.html", form=form, article=None), 400 if form.errors else 200
+
+
+@bp.route("/articles/<int:article_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit_article(article_id):
+    article = get_readable_article_or_404(article_id)
+    if not perms.can_edit_article(current_user, article):
+        abort(403)
+    form = _article_form(article)
+    if form.validate_on_submit():
+        try:
+            curation.revise_article(article, _input_from(form), by=current_user,
+                                    comment=form.comment.data or "",
+                                    seen_version=form.seen_version())
+            db.session.commit()
+        except (curation.StaleArticle, StaleDataError):
+            return _edit_conflict(article_id, form)
+        flash(_("Saved as a new revision."), "success")
+        return redirect(url_for("kb.show_article", article_id=article.id))
+    return render_template("kb/edit.html", form=form, article=article), \
+        400 if form.errors else 200
+
+
+def _edit_conflict(article_id: int, form: ArticleForm):
+    """Someone saved first: keep the editor's text, show what changed, let them save again."""
+    db.session.rollback()
+    article = get_readable_article_or_404(article_id)
+    base = db.session.scalar(sa.select(ArticleRevision).where(
+        ArticleRevision.article_id == article.id,
+        ArticleRevision.number == form.base_revision_number()))
+    changes = diff_revisions(base, article) if base else []
+    form.version.data = str(article.version)
+    form.base_revision.data = str(_latest_revision_number(article))
+    flash(_("Someone else saved this article while you were editing. Your text is still "
+            "here; check their changes below and save again."), "warning")
+    return render_template("kb/edit.html", form=form, article=article, conflict=changes,
+                           conflict_base=base), 409
+
+
+def _transition(article_id: int, action, done_message: str):
+    article = get_readable_article_or_404(article_id)
+    form = TransitionForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        action(article, by=current_user, comment=form.comment.data or "",
+               seen_version=form.seen_version())
+        db.session.commit()
+    except NotAllowed:
+        abort(403)
+    except (curation.StaleArticle, StaleDataError):
+        db.session.rollback()
+        flash(_("Someone else changed this article just now. Please check it and try "
+                "again."), "warning")
+        return redirect(url_for("kb.show_article", article_id=article_id))
+    flash(done_message, "success")
+    return redirect(url_for("kb.show_article", article_id=article_id))
+
+
+@bp.post("/articles/<int:article_id>/submit")
+@login_required
+def submit_article(article_id):
+    return _transition(article_id, curation.submit_for_review,
+                       _("Submitted for review. Level 2 will look at it."))
+
+
+@bp.post("/articles/<int:article_id>/publish")
+@login_required
+def publish_article(article_id):
+    return _transition(article_id, curation.publish, _("Published."))
+
+
+@bp.post("/articles/<int:article_id>/send-back")
+@login_required
+def send_back_article(article_id):
+    return _transition(article_id, curation.send_back, _("Sent back to draft."))
+
+
+@bp.post("/articles/<int:article_id>/archive")
+@login_required
+def archive_article(article_id):
+    return _transition(article_id, curation.archive, _("Archived."))
+
+
+# -- history --------------------------------------------------------------------------
+
+@bp.get("/articles/<int:article_id>/history")
+@login_required
+def article_history(article_id):
+    article = get_readable_article_or_404(article_id)
+    if not perms.can_view_history(current_user, article):
+        abort(404)
+    revisions = list(db.session.scalars(sa.select(ArticleRevision).where(
+        ArticleRevision.article_id == article.id).order_by(ArticleRevision.number.desc())))
+    by_number = {r.number: r for r in revisions}
+    newest = revisions[0].number if revisions else 0
+    b = by_number.get(request.args.get("b", newest, type=int)) or (revisions[0] if revisions
+                                                                   else None)
+    a = by_number.get(request.args.get("a", (b.number - 1) if b else 0, type=int))
+    return render_template("kb/history.html", article=article, revisions=revisions, a=a, b=b,
+                           changes=diff_revisions(a, b) if a and b else [],
+                           action_form=TransitionForm(formdata=None, version=article.version),
+                           may_restore=perms.can_restore_revision(current_user, article))
+
+
+@bp.post("/articles/<int:article_id>/revisions/<int:number>/restore")
+@login_required
+def restore_revision(article_id, number):
+    article = get_readable_article_or_404(article_id)
+    revision = db.session.scalar(sa.select(ArticleRevision).where(
+        ArticleRevision.article_id == article.id, ArticleRevision.number == number))
+    form = TransitionForm()
+    if revision is None or not form.validate_on_submit():
+        abort(404)
+    try:
+        curation.restore_revision(article, revision, by=current_user,
+                                  seen_version=form.seen_version())
+        db.session.commit()
+    except NotAllowed:
+        abort(403)
+    except (curation.StaleArticle, StaleDataError):
+        db.session.rollback()
+        flash(_("Someone else changed this article just now. Please check it and try "
+                "again."), "warning")
+        return redirect(url_for("kb.article_history", article_id=article_id))
+    flash(_("Revision %(number)d restored as a new revision.", number=number), "success")
+    return redirect(url_for("kb.show_article", article_id=article_id))
+
+
+# -- feedback and review --------------------------------------------------------------
+
+@bp.post("/articles/<int:article_id>/feedback")
+@login_required
+def add_feedback(article_id):
+    article = get_readable_article_or_404(article_id)
+    form = FeedbackForm()
+    if not perms.can_give_feedback(current_user, article):
+        abort(404)
+    if not form.validate_on_submit():
+        flash(_("Please describe what should change."), "error")
+        return redirect(url_for("kb.show_article", article_id=article_id))
+    feedback.add_feedback(article, kind=form.kind.data, text=form.text.data, by=current_user)
+    db.session.commit()
+    flash(_("Thank you! Level 2 will review your note."), "success")
+    return redirect(url_for("kb.show_article", article_id=article_id))
+
+
+@bp.post("/feedback/<int:feedback_id>/resolve")
+@login_required
+def resolve_feedback(feedback_id):
+    item = db.session.get(ArticleFeedback, feedback_id)
+    if item is None or not perms.can_review(current_user) or not EmptyForm().validate_on_submit():
+        abort(404)
+    feedback.resolve_feedback(item, by=current_user)
+    db.session.commit()
+    flash(_("Marked as done."), "success")
+    return redirect(request.form.get("next_page") == "article"
+                    and url_for("kb.show_article", article_id=item.article_id)
+                    or url_for("kb.review"))
+
+
+@bp.get("/review")
+@login_required
+def review():
+    if not perms.can_review(current_user):
+        abort(404)
+    drafts = list(db.session.scalars(sa.select(Article).where(
+        Article.status == ArticleStatus.draft).order_by(Article.updated_at.desc()).limit(50)))
+    return render_template("kb/review.html", in_review=feedback.articles_in_review(),
+                           open_feedback=feedback.open_feedback(), drafts=drafts,
+                           form=EmptyForm(formdata=None))
+
+
+# -- customers: "this answered my question" -------------------------------------------
+
+@bp.post("/articles/<int:article_id>/answered")
+def mark_answered(article_id):
+    article = get_readable_article_or_404(article_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    curation.mark_answered(article)
+    db.session.commit()
+    if wants_json():
+        return jsonify(ok=True)
+    flash(_("Glad we could help! No ticket was filed."), "success")
+    return redirect(url_for("kb.show_article", article_id=article.id))
