@@ -3,13 +3,16 @@ a real SMTP server in the test process, and a fresh instance folder per test."""
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import threading
 import time
 from email import message_from_bytes, policy
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from jinja2 import BytecodeCache
 
 from helpdesk import create_app
 from helpdesk.extensions import db
@@ -149,12 +152,47 @@ def app_config(tmp_path, database_url, smtp_server):
     }
 
 
+class _SharedBytecodeCache(BytecodeCache):
+    """Compiled templates kept in memory for the whole run: every test builds a new app
+    (and Jinja environment), and compiling the ticket page each time is most of a request."""
+
+    def __init__(self):
+        self._store: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket):
+        if bucket.key in self._store:
+            bucket.bytecode_from_string(self._store[bucket.key])
+
+    def dump_bytecode(self, bucket):
+        self._store[bucket.key] = bucket.bytecode_to_string()
+
+
+_BYTECODE_CACHE = _SharedBytecodeCache()
+
+
+@pytest.fixture(scope="session")
+def _sqlite_template(tmp_path_factory):
+    """An empty SQLite database with every table, created once and copied for each test."""
+    folder = tmp_path_factory.mktemp("sqlite-template")
+    path = folder / "template.sqlite3"
+    template_app = create_app({"DATABASE_URL": f"sqlite:///{path}", "TESTING": True,
+                               "SECRET_KEY": "x", "INSTANCE_PATH": str(folder / "instance")})
+    with template_app.app_context():
+        db.create_all()
+        db.engine.dispose()      # checkpoints the WAL into the main file
+    return path
+
+
 @pytest.fixture
-def app(app_config, mailbox):
+def app(app_config, mailbox, request):
+    url = app_config["DATABASE_URL"]
+    if url.startswith("sqlite:///") and not Path(url[len("sqlite:///"):]).exists():
+        shutil.copyfile(request.getfixturevalue("_sqlite_template"), url[len("sqlite:///"):])
     app = create_app(app_config)
+    app.jinja_env.bytecode_cache = _BYTECODE_CACHE
     with app.app_context():
         if app.config["DATABASE_URL"].startswith("sqlite"):
-            db.create_all()
+            db.create_all()      # no-op on the copied template; creates new tables otherwise
         yield app
         db.session.remove()
         if not app.config["DATABASE_URL"].startswith("sqlite"):
