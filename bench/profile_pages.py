@@ -93,13 +93,15 @@ def main(argv=None) -> int:
             from pyinstrument import Profiler
             profiler = Profiler(interval=0.0005)
             profiler.start()
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), time.process_time()
         for _ in range(args.n):
             call()
         elapsed = time.perf_counter() - started
+        cpu = time.process_time() - cpu_started
         if profiler:
             profiler.stop()
-        print(f"{name:<11} HTTP {status}  {elapsed / args.n * 1000:7.2f} ms/request  "
+        print(f"{name:<11} HTTP {status}  {elapsed / args.n * 1000:7.2f} ms/request "
+              f"(CPU {cpu / args.n * 1000:6.2f} ms)  "
               f"{stats['count'] / args.n:5.1f} statements  "
               f"{stats['seconds'] / args.n * 1000:6.2f} ms SQL")
         if args.sql:
