@@ -161,9 +161,15 @@ def test_ticket_goes_from_customer_through_levels_and_back(live_server, new_page
 
 def test_pages_fit_a_phone_screen(live_server, new_page, people):
     customer, l1 = people["customer"], people["l1"]
+    # Long unbroken words (links, SKUs, German compounds) must wrap, not widen the page.
+    long_ref = live_server.file_ticket(
+        customer, subject="Error at https://shop.example.com/checkout/payment/confirmation?"
+                          "session=abcdefghijklmnopqrstuvwxyz0123456789",
+        body="See https://shop.example.com/" + "x" * 120 + "\n\n`" + "y" * 90 + "`",
+        priority="urgent", product_ref="SKU-" + "Z" * 50)
     anna = new_page(viewport=PHONE)
     login(anna, customer.email, customer.password)
-    for path in ("/tickets", "/tickets/new"):
+    for path in ("/tickets", "/tickets/new", f"/tickets/{long_ref}"):
         anna.goto(path)
         assert horizontal_overflow(anna) <= 1, f"{path} is wider than a phone as a customer"
     ref = _file_ticket(anna)
@@ -171,10 +177,15 @@ def test_pages_fit_a_phone_screen(live_server, new_page, people):
 
     lena = new_page(viewport=PHONE)
     login(lena, l1.email, l1.password)
-    for path in ("/queue", f"/tickets/{ref}", "/tickets/new", f"/tickets/{ref}/escalate"):
+    for path in ("/queue", f"/tickets/{ref}", "/tickets/new", f"/tickets/{ref}/escalate",
+                 f"/tickets/{long_ref}"):
         lena.goto(path)
         expect(lena.locator("main h1")).to_be_visible()
         assert horizontal_overflow(lena) <= 1, f"{path} is wider than a phone as an agent"
+    lena.set_viewport_size(LAPTOP)
+    for path in ("/queue", f"/tickets/{long_ref}"):
+        lena.goto(path)
+        assert horizontal_overflow(lena) <= 1, f"{path} is wider than a laptop screen"
 
 
 def test_screenshots_of_the_main_pages(live_server, new_page, people):
