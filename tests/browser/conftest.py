@@ -234,6 +234,8 @@ def live_server(tmp_path, smtp_server, mailbox):
     app = create_app({
         "TESTING": True,
         "INSTANCE_PATH": str(instance),
+        "INDEX_PATH": str(instance / "search-index"),
+        "ATTACHMENT_PATH": str(instance / "attachments"),
         "DATABASE_URL": f"sqlite:///{tmp_path / 'browser.sqlite3'}",
         "SECRET_KEY": "browser-test-secret",
         "WTF_CSRF_ENABLED": True,
