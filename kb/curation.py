@@ -207,3 +207,23 @@ def mark_answered(article: Article) -> None:
     """Count a "this answered my question" click (an atomic increment, no revision)."""
     db.session.execute(sa.update(Article).where(Article.id == article.id).values(
         answered_count=Article.answered_count + 1))
+
+
+def set_status_as_system(article: Article, status: ArticleStatus, *,
+                         comment: str = "") -> ArticleRevision | None:
+    """Move an article to `status` without a user (the importer). No-op if already there."""
+    if article.status == status:
+        return None
+    return _move(article, status, by=None, comment=comment or _("Status set by import"),
+                 allowed=True, seen_version=None)
+
+
+def differs(article: Article, data: ArticleInput) -> bool:
+    """Whether saving `data` would change the article's content or settings."""
+    return (article.title != data.title.strip() or article.summary != (data.summary or "").strip()
+            or article.body != (data.body or "") or article.language != data.language
+            or article.category_id != (data.category.id if data.category else None)
+            or article.tags != normalize_tags(data.tags)
+            or article.visibility != Visibility(data.visibility)
+            or article.is_known_error != bool(data.is_known_error)
+            or (article.translation_key or None) != (data.translation_key or None))

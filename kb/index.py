@@ -306,17 +306,19 @@ def _swap(app: Flask, folder: Path) -> None:
 
 def status(app: Flask) -> IndexStatus:
     """Return whether the index exists, its size, and how far it lags behind the outbox."""
-    newest = db.session.scalar(sa.select(sa.func.max(OutboxEntry.id))) or 0
     folder = _current_dir(_root(app))
-    if folder is None:
-        return IndexStatus(False, 0, 0, newest, newest)
-    ix = whoosh_index.open_dir(str(folder), schema=SCHEMA)
-    with ix.searcher() as s:
-        applied = _applied(s)
-        documents = s.doc_count() - (1 if s.document(id=META_ID) else 0)
-    lag = db.session.scalar(sa.select(sa.func.count(OutboxEntry.id)).where(
-        OutboxEntry.id > applied)) or 0
-    return IndexStatus(True, documents, applied, newest, lag)
+    applied = documents = 0
+    if folder is not None:
+        ix = whoosh_index.open_dir(str(folder), schema=SCHEMA)
+        with ix.searcher() as s:
+            applied = _applied(s)
+            documents = s.doc_count() - (1 if s.document(id=META_ID) else 0)
+    # A session of its own, closed at once: never hold a transaction open in the caller's.
+    with Session(db.engine) as session:
+        newest = session.scalar(sa.select(sa.func.max(OutboxEntry.id))) or 0
+        lag = session.scalar(sa.select(sa.func.count(OutboxEntry.id)).where(
+            OutboxEntry.id > applied)) or 0
+    return IndexStatus(folder is not None, documents, applied, newest, lag)
 
 
 def size_bytes(app: Flask) -> int:

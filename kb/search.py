@@ -161,10 +161,12 @@ class _BoundedFilterCollector(FilterCollector):
 
     def __init__(self, child, allow: set[int], timelimit: float):
         super().__init__(child, allow=allow)
+        # Whoosh treats an empty allow-set as "no filter"; keep our own, so empty means none.
+        self.allowed = allow
         self.deadline = time.monotonic() + timelimit
 
     def collect_matches(self):
-        child, allow, offset, deadline = self.child, self._allow, self.offset, self.deadline
+        child, allow, offset, deadline = self.child, self.allowed, self.offset, self.deadline
         for count, sub_docnum in enumerate(child.matches(), 1):
             if not count % 256 and time.monotonic() > deadline:
                 raise TimeLimit

@@ -1,0 +1,166 @@
+"""Import and export: a folder of Markdown files with a YAML front matter, one per article.
+
+    ---
+    title: Refund for a returned order
+    language: en                 # en | de
+    category: orders             # a category slug
+    tags: [refund, return]
+    visibility: public           # public | internal
+    status: published            # draft | in_review | published | archived
+    summary: How refunds reach the customer.
+    translation: refund-basics   # optional: articles with the same key translate each other
+    ---
+    Markdown body...
+
+The file name (without .md) is the article's slug, so importing again updates.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import sqlalchemy as sa
+import yaml
+
+from helpdesk.extensions import db
+from helpdesk.tickets.models import Category
+from kb import curation
+from kb.models import Article, ArticleStatus, Visibility
+
+MAX_FILE_BYTES = 1_000_000
+
+
+class BadFile(ValueError):
+    """A file that cannot be imported; the message says why."""
+
+
+@dataclass
+class ImportReport:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    errors: list[tuple[str, str]] = field(default_factory=list)
+
+
+def parse_file(path: Path) -> tuple[dict, str]:
+    """Return (front matter, Markdown body) of one file. Raises BadFile."""
+    if path.stat().st_size > MAX_FILE_BYTES:
+        raise BadFile(f"larger than {MAX_FILE_BYTES // 1000} kB")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise BadFile("not UTF-8 text") from None
+    if not text.startswith("---"):
+        raise BadFile("no front matter (the file must start with ---)")
+    parts = text.split("\n---", 1)
+    if len(parts) != 2:
+        raise BadFile("front matter is not closed with ---")
+    try:
+        front = yaml.safe_load(parts[0][3:]) or {}
+    except yaml.YAMLError as exc:
+        raise BadFile(f"front matter is not valid YAML ({str(exc).splitlines()[0]})") from None
+    if not isinstance(front, dict):
+        raise BadFile("front matter must be a mapping of keys to values")
+    return front, parts[1].lstrip("-").lstrip("\n")
+
+
+def _choice(front: dict, key: str, allowed, default: str) -> str:
+    value = str(front.get(key, default)).strip().lower().replace(" ", "_")
+    if value not in allowed:
+        raise BadFile(f"{key} must be one of {', '.join(allowed)}, not {value!r}")
+    return value
+
+
+def to_input(front: dict, body: str, slug: str, categories: dict) -> tuple[curation.ArticleInput,
+                                                                           ArticleStatus]:
+    """Validate a parsed file and return what to save. Raises BadFile."""
+    title = str(front.get("title") or "").strip()
+    if not title:
+        raise BadFile("title is missing")
+    if not body.strip():
+        raise BadFile("the article body is empty")
+    category_slug = front.get("category")
+    if category_slug and category_slug not in categories:
+        raise BadFile(f"unknown category {category_slug!r}")
+    tags = front.get("tags") or []
+    data = curation.ArticleInput(
+        title=title[:200], body=body, summary=str(front.get("summary") or "")[:500],
+        language=_choice(front, "language", ("en", "de"), "en"),
+        category=categories.get(category_slug) if category_slug else None,
+        tags=tags if isinstance(tags, list) else str(tags),
+        visibility=Visibility(_choice(front, "visibility", ("internal", "public"), "internal")),
+        is_known_error=bool(front.get("known_error", False)),
+        translation_key=str(front["translation"]) if front.get("translation") else None,
+        slug=slug)
+    status = ArticleStatus(_choice(front, "status", [s.value for s in ArticleStatus], "draft"))
+    return data, status
+
+
+def import_file(path: Path, categories: dict, *, by=None) -> str:
+    """Create or update the article of one file: "created", "updated" or "unchanged"."""
+    slug = curation.slugify(path.stem)
+    front, body = parse_file(path)
+    data, status = to_input(front, body, slug, categories)
+    article = db.session.scalar(sa.select(Article).where(Article.slug == slug))
+    if article is None:
+        curation.create_article(data, by=by, status=status, check=False,
+                                comment=f"Imported from {path.name}")
+        return "created"
+    outcome = "unchanged"
+    if curation.differs(article, data):
+        curation.revise_article(article, data, by=by, check=False,
+                                comment=f"Imported from {path.name}")
+        outcome = "updated"
+    if curation.set_status_as_system(article, status):
+        outcome = "updated"
+    return outcome
+
+
+def import_folder(folder: Path, *, by=None, progress: Callable[[int, int], None] | None = None,
+                  batch: int = 200) -> ImportReport:
+    """Import every *.md file under `folder`; a bad file is reported and skipped.
+
+    Commits every `batch` files (this is an operator command: the edge that commits).
+    """
+    files = sorted(Path(folder).rglob("*.md"))
+    categories = {c.slug: c for c in db.session.scalars(sa.select(Category))}
+    report = ImportReport()
+    for number, path in enumerate(files, 1):
+        savepoint = db.session.begin_nested()
+        try:
+            outcome = import_file(path, categories, by=by)
+            savepoint.commit()
+            setattr(report, outcome, getattr(report, outcome) + 1)
+        except (BadFile, OSError) as exc:
+            savepoint.rollback()
+            report.errors.append((str(path.relative_to(folder)), str(exc)))
+        if number % batch == 0:
+            db.session.commit()
+        if progress:
+            progress(number, len(files))
+    db.session.commit()
+    return report
+
+
+def render_file(article: Article) -> str:
+    """Return the article as a Markdown file with front matter."""
+    front = {"title": article.title, "language": article.language,
+             "category": article.category.slug if article.category else None,
+             "tags": article.tag_list, "visibility": article.visibility.value,
+             "status": article.status.value, "summary": article.summary or None,
+             "translation": article.translation_key, "known_error": article.is_known_error or None}
+    front = {k: v for k, v in front.items() if v not in (None, [], "")}
+    header = yaml.safe_dump(front, allow_unicode=True, sort_keys=False).strip()
+    return f"---\n{header}\n---\n{article.body.rstrip()}\n"
+
+
+def export_folder(folder: Path) -> int:
+    """Write every article to `folder`/<slug>.md. Returns how many."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    count = 0
+    for article in db.session.scalars(sa.select(Article).order_by(Article.id)):
+        (folder / f"{article.slug}.md").write_text(render_file(article), encoding="utf-8")
+        count += 1
+    return count
