@@ -235,3 +235,26 @@ def test_screenshots_of_the_main_pages(live_server, new_page, people):
         ada.goto("/admin/users")
         screenshot(ada, f"admin-users-{size}")
     assert len(list(live_server.mailbox.messages)) >= 1
+
+
+def test_first_public_reply_is_confirmed_without_javascript_too(live_server, new_page, people):
+    """With JavaScript off, the server asks for the confirmation the dialog would have asked."""
+    customer, l1 = people["customer"], people["l1"]
+    ref = live_server.file_ticket(customer, subject=SUBJECT, body=BODY)
+    lena = new_page(java_script_enabled=False)
+    login(lena, l1.email, l1.password)
+    lena.goto(f"/tickets/{ref}")
+    lena.get_by_label("Message").fill(REPLY)
+    lena.get_by_role("button", name="Send reply").click()
+    box = lena.locator(".confirm-box")
+    expect(box).to_contain_text("This is the first public reply on this ticket.")
+    expect(box).to_contain_text(customer.email)
+    assert not [m for m in live_server.mailbox.to(customer.email) if "New reply" in m["Subject"]], \
+        "the reply went out unconfirmed"
+    expect(lena.get_by_label("Message")).to_have_value(REPLY)      # nothing typed is lost
+    screenshot(lena, "reply-confirmation-laptop")
+    lena.get_by_label("Yes, send this reply to the customer").check()
+    lena.get_by_role("button", name="Send reply").click()
+    expect(lena.locator(".flash.success")).to_have_text("Your reply has been sent.")
+    replies = [m for m in live_server.mailbox.to(customer.email) if "New reply" in m["Subject"]]
+    assert len(replies) == 1 and REPLY in replies[0].get_content()
