@@ -20,12 +20,12 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import sqlalchemy as sa
 from flask import Flask
-from sqlalchemy.orm import Session
 from whoosh import index as whoosh_index
 from whoosh.fields import ID, STORED, TEXT, Schema
 from whoosh.index import LockError
@@ -97,6 +97,46 @@ def document(row) -> dict:
         f"title_{lang}": title, f"tags_{lang}": tag_text,
         f"body_{lang}": f"{summary or ''} {text}",
     }
+
+
+# -- reading the database ------------------------------------------------------------
+
+class _Reader:
+    """Reads for the indexer on a raw connection of its own, outside any ORM session.
+
+    The indexer runs right after a commit and from commands. On SQLite, a session of its
+    own would begin with the write lock (see helpdesk.database) and could wait for a
+    transaction of its own process; plain autocommit reads take no lock at all. The
+    statements are ours (integers and column names only), so they are compiled with
+    literal values.
+    """
+
+    def __init__(self, raw):
+        self.raw = raw
+
+    def rows(self, statement, size: int = 2000) -> Iterator[tuple]:
+        sql = str(statement.compile(dialect=db.engine.dialect,
+                                    compile_kwargs={"literal_binds": True}))
+        cursor = self.raw.cursor()
+        try:
+            cursor.execute(sql)
+            while batch := cursor.fetchmany(size):
+                yield from batch
+        finally:
+            cursor.close()
+
+    def scalar(self, statement):
+        return next(iter(self.rows(statement)), (None,))[0]
+
+
+@contextmanager
+def _reader() -> Iterator[_Reader]:
+    raw = db.engine.raw_connection()
+    try:
+        yield _Reader(raw)
+    finally:
+        raw.rollback()
+        raw.close()
 
 
 # -- opening --------------------------------------------------------------------------
@@ -210,18 +250,18 @@ def apply_outbox(app: Flask, *, timeout: float | None = None) -> int:
 def _apply_locked(folder: Path) -> int:
     ix = whoosh_index.open_dir(str(folder), schema=SCHEMA)
     total = 0
-    with Session(db.engine) as session:
+    with _reader() as reader:
         while True:
             with ix.searcher() as s:
                 applied = _applied(s)
-            entries = session.execute(
+            entries = list(reader.rows(
                 sa.select(OutboxEntry.id, OutboxEntry.article_id)
-                .where(OutboxEntry.id > applied).order_by(OutboxEntry.id).limit(BATCH)).all()
+                .where(OutboxEntry.id > applied).order_by(OutboxEntry.id).limit(BATCH)))
             if not entries:
                 return total
             ids = {article_id for _id, article_id in entries}
-            rows = {row[0]: row for row in session.execute(
-                _select_articles().where(Article.id.in_(ids)))}
+            rows = {row[0]: row for row in reader.rows(
+                _select_articles().where(Article.id.in_(sorted(ids))))}
             writer = ix.writer(timeout=5.0, delay=0.02)
             for article_id in sorted(ids):
                 if article_id in rows:
@@ -230,7 +270,6 @@ def _apply_locked(folder: Path) -> int:
                     writer.delete_by_term("id", str(article_id))
             writer.update_document(id=META_ID, kind="meta", applied=entries[-1][0])
             writer.commit()
-            session.rollback()
             total += len(entries)
 
 
@@ -248,12 +287,6 @@ def apply_outbox_quietly(app: Flask) -> int:
 
 # -- rebuild --------------------------------------------------------------------------
 
-def _article_rows(session: Session) -> Iterator:
-    result = session.execute(_select_articles().order_by(Article.id).execution_options(
-        yield_per=2000))
-    yield from result
-
-
 def rebuild(app: Flask, *, procs: int | None = None, limitmb: int = 256,
             progress: Callable[[int], None] | None = None) -> int:
     """Build a fresh index from the database in a new folder, then swap it in.
@@ -266,15 +299,15 @@ def rebuild(app: Flask, *, procs: int | None = None, limitmb: int = 256,
     folder.mkdir()
     ix = whoosh_index.create_in(str(folder), SCHEMA)
     count = 0
-    with Session(db.engine) as session:
-        applied = session.scalar(sa.select(sa.func.max(OutboxEntry.id))) or 0
-        total = session.scalar(sa.select(sa.func.count(Article.id))) or 0
+    with _reader() as reader:
+        applied = reader.scalar(sa.select(sa.func.max(OutboxEntry.id))) or 0
+        total = reader.scalar(sa.select(sa.func.count(Article.id))) or 0
         procs = procs or (min(os.cpu_count() or 1, 4) if total > 5000 else 1)
         options = {"procs": procs, "limitmb": limitmb}
         if procs > 1:
             options["multisegment"] = True
         writer = ix.writer(**options)
-        for row in _article_rows(session):
+        for row in reader.rows(_select_articles().order_by(Article.id)):
             writer.add_document(**document(row))
             count += 1
             if progress and count % 1000 == 0:
@@ -313,10 +346,9 @@ def status(app: Flask) -> IndexStatus:
         with ix.searcher() as s:
             applied = _applied(s)
             documents = s.doc_count() - (1 if s.document(id=META_ID) else 0)
-    # A session of its own, closed at once: never hold a transaction open in the caller's.
-    with Session(db.engine) as session:
-        newest = session.scalar(sa.select(sa.func.max(OutboxEntry.id))) or 0
-        lag = session.scalar(sa.select(sa.func.count(OutboxEntry.id)).where(
+    with _reader() as reader:
+        newest = reader.scalar(sa.select(sa.func.max(OutboxEntry.id))) or 0
+        lag = reader.scalar(sa.select(sa.func.count(OutboxEntry.id)).where(
             OutboxEntry.id > applied)) or 0
     return IndexStatus(folder is not None, documents, applied, newest, lag)
 
