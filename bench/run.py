@@ -388,6 +388,11 @@ def evaluate(runs: list[dict]) -> list[dict]:
         add(f"queue p50 at {big['size']:,} vs {small['size']:,} <= "
             f"{TARGETS['queue_growth']}x", round(slow50, 3), slow50 <= TARGETS["queue_growth"],
             f"{slow50:.2f}x")
+        if res["queue"].get("cpu_ms") and small["results"]["queue"].get("cpu_ms"):
+            slow_cpu = res["queue"]["cpu_ms"] / small["results"]["queue"]["cpu_ms"]
+            add(f"queue CPU/request at {big['size']:,} vs {small['size']:,} <= "
+                f"{TARGETS['queue_growth']}x", round(slow_cpu, 3),
+                slow_cpu <= TARGETS["queue_growth"], f"{slow_cpu:.2f}x")
     print(f"\nTargets at {big['size']:,} tickets:")
     for c in checks:
         print(f"  {'MET   ' if c['met'] else 'MISSED'}  {c['target']:<62} {c['shown']}")
