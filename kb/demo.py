@@ -1,5 +1,51 @@
-"""Demo articles."""
+"""Seed the demo knowledge base (called by `helpdesk demo` through EXTRA_SEEDERS)."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+import sqlalchemy as sa
+
+from helpdesk.clock import utcnow
+from helpdesk.extensions import db
+from helpdesk.tickets.models import Ticket
+from kb import curation
+from kb.demo_content import TICKET_LINKS, TOPICS
+from kb.models import Article, ArticleStatus, TicketArticle, Visibility
 
 
-def seed_articles(*, users, categories):
-    """Seed the demo articles."""
+def seed_articles(*, users: dict, categories: dict) -> list[Article]:
+    """Create the demo articles (English and German) and link the tickets they solved.
+
+    Flushes; `helpdesk demo` commits, and the commit feeds the search index.
+    """
+    created = []
+    for number, (key, category, visibility, status, english, german) in enumerate(TOPICS):
+        statuses = dict(zip(("en", "de"), (status.split(":") * 2)[:2], strict=True)) \
+            if ":" in status else {"en": status, "de": status}
+        known_error = key.startswith("instagram-prices")
+        author = users["l3"] if known_error else users["l2"]
+        for language, (title, summary, tags, body) in (("en", english), ("de", german)):
+            article = curation.create_article(
+                curation.ArticleInput(
+                    title=title, summary=summary, body=body, language=language,
+                    category=categories.get(category), tags=tags,
+                    visibility=Visibility(visibility), is_known_error=known_error,
+                    translation_key=key),
+                by=author, status=ArticleStatus(statuses[language]), check=False,
+                comment="First version")
+            article.created_at = article.updated_at = utcnow() - timedelta(days=40 - number,
+                                                                           hours=len(title))
+            created.append(article)
+    db.session.flush()
+    _link_tickets(users)
+    return created
+
+
+def _link_tickets(users: dict) -> None:
+    by_key = {(a.translation_key, a.language): a for a in db.session.scalars(sa.select(Article))}
+    for subject, key, language in TICKET_LINKS:
+        ticket = db.session.scalar(sa.select(Ticket).where(Ticket.subject == subject))
+        article = by_key.get((key, language))
+        if ticket is not None and article is not None:
+            db.session.add(TicketArticle(ticket_id=ticket.id, article=article,
+                                         used_by_id=users["l1"].id, is_internal=False))

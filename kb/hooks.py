@@ -34,7 +34,8 @@ def ticket_panel(ticket) -> dict:
 
     return {"side": "kb/_ticket_panel.html", "composer": "kb/_composer_articles.html",
             "suggestions": suggest_for_ticket(ticket, current_user),
-            "used": ticket_links.articles_used_on(ticket)}
+            "used": [link for link in ticket_links.articles_used_on(ticket)
+                     if perms.can_read_article(current_user, link.article)]}
 
 
 def on_articles_used(ticket, **kwargs) -> None:

@@ -176,3 +176,19 @@ def test_import_twice_updates_and_reports_bad_files(app, runner, make, tmp_path)
     assert "Exported 1" in runner.invoke(args=["kb", "export", str(out)]).output
     exported = (out / "refund-basics.md").read_text()
     assert exported.startswith("---\ntitle: Refund basics\n") and "status: published" in exported
+
+
+def test_demo_seeds_forty_articles_in_both_languages_and_links_tickets(app):
+    from helpdesk.demo import seed_demo
+
+    app.config["MAIL_SUPPRESS"] = True
+    assert seed_demo()
+    db.session.commit()
+    articles = db.session.scalars(sa.select(Article)).all()
+    assert len(articles) >= 40
+    assert {a.language for a in articles} == {"en", "de"}
+    assert {a.status for a in articles} >= {ArticleStatus.published, ArticleStatus.in_review}
+    assert {a.visibility.value for a in articles} == {"internal", "public"}
+    assert db.session.scalar(sa.select(sa.func.count(TicketArticle.id))) >= 10
+    from kb import index
+    assert index.status(app).documents == len(articles)
