@@ -147,7 +147,9 @@ def change_password():
         if current_user.check_password(password_form.current.data):
             current_user.set_password(password_form.password.data)
             db.session.commit()
-            login_user(current_user)     # the new session token keeps this login alive
+            # the new session token keeps this login alive (the user, not the proxy: storing
+            # the proxy as the request's user makes every later current_user recurse)
+            login_user(current_user._get_current_object())
             flash(_("Your password has been changed. Other sessions were logged out."),
                   "success")
             return redirect(url_for("accounts.profile"))
