@@ -99,6 +99,7 @@ def forgot_password():
         user = find_user(form.email.data)
         if user is not None and user.is_active:
             password_reset_requested.send(user)
+            db.session.commit()     # queued mail goes out when the session commits
         # Same answer either way: the page must not reveal who has an account.
         flash(_("If an account exists for that address, we have sent a link to reset "
                 "the password. It is valid for one hour."), "info")
