@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from flask.testing import FlaskClient
 from jinja2 import BytecodeCache
 
 from helpdesk import create_app
@@ -152,6 +153,24 @@ def app_config(tmp_path, database_url, smtp_server):
     }
 
 
+class RequestInOwnContextClient(FlaskClient):
+    """A test client whose every request runs in an application context of its own.
+
+    In production each request has its own ``g`` (Flask-Login's current user, Babel's
+    locale) and its own database session, removed at the end. Requests made inside the
+    test's app context would share all three with the test and with each other: the user
+    of the first request would stay logged in for the next client, a view that forgets to
+    commit would go unnoticed, and the test's open SQLite write transaction would block the
+    request. So the test's transaction is committed first, and the request gets a fresh
+    context (and session).
+    """
+
+    def open(self, *args, **kwargs):
+        db.session.commit()
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
+
+
 class _SharedBytecodeCache(BytecodeCache):
     """Compiled templates kept in memory for the whole run: every test builds a new app
     (and Jinja environment), and compiling the ticket page each time is most of a request."""
@@ -190,6 +209,8 @@ def app(app_config, mailbox, request):
         shutil.copyfile(request.getfixturevalue("_sqlite_template"), url[len("sqlite:///"):])
     app = create_app(app_config)
     app.jinja_env.bytecode_cache = _BYTECODE_CACHE
+    app.test_client_class = RequestInOwnContextClient
+
     with app.app_context():
         if app.config["DATABASE_URL"].startswith("sqlite"):
             db.create_all()      # no-op on the copied template; creates new tables otherwise
