@@ -42,15 +42,21 @@ def render_ticket(ticket: Ticket, *, message_form=None, update_form=None, status
         message_form.seen_event.data = str(last_event_id)
     message_form = _versioned(message_form or MessageForm(formdata=None), ticket, last_event_id)
     message_form.status_after.choices = [("", "—")] + [(s.value, s.label) for s in Status]
-    update_form = update_form or UpdateTicketForm(
-        formdata=None, status=ticket.status.value, priority=ticket.priority.value,
-        category=ticket.category_id)
-    update_form.category.choices = category_choices()
-    _versioned(update_form, ticket, last_event_id)
-    assign_form = _versioned(AssignForm(formdata=None, assignee=ticket.assignee_id), ticket,
-                             last_event_id)
-    agents = assignable_agents(ticket.level) if perms.can_assign(user, ticket) else []
-    assign_form.assignee.choices = [(None, "—")] + [(a.id, a.name) for a in agents]
+    may = _abilities(user, ticket)
+    # The update and assignment panels (their forms, categories and agents) only for
+    # who sees them: a customer's page skips two forms and two queries.
+    if may["update"]:
+        update_form = update_form or UpdateTicketForm(
+            formdata=None, status=ticket.status.value, priority=ticket.priority.value,
+            category=ticket.category_id)
+        update_form.category.choices = category_choices()
+        _versioned(update_form, ticket, last_event_id)
+    assign_form = None
+    if may["assign"]:
+        assign_form = _versioned(AssignForm(formdata=None, assignee=ticket.assignee_id),
+                                 ticket, last_event_id)
+        assign_form.assignee.choices = [(None, "—")] + [
+            (a.id, a.name) for a in assignable_agents(ticket.level)]
     context = dict(
         ticket=ticket, messages=messages, staff=staff,
         events=events if staff else [e for e in events if e.is_public],
@@ -62,7 +68,7 @@ def render_ticket(ticket: Ticket, *, message_form=None, update_form=None, status
                          and e.id > conflict_after],
         ask_confirmation=ask_confirmation,
         next_update=sla.customer_next_update(ticket.status, ticket.update_due_at),
-        may=_abilities(user, ticket),
+        may=may,
         return_levels=perms.return_targets(user, ticket),
         panels=[panel(ticket) for panel in STAFF_PANELS] if staff else [],
     )
