@@ -3,9 +3,10 @@
 Browser tests run once, on SQLite (not per database), with CSRF enabled so the real
 forms are exercised, and mail going to the in-process SMTP server of ``tests/conftest.py``.
 
-Typical use::
+Typical use (import ``expect`` through ``importorskip`` so a missing Playwright skips)::
 
     pytestmark = pytest.mark.browser
+    expect = pytest.importorskip("playwright.sync_api", reason=PLAYWRIGHT_MISSING).expect
 
     def test_something(live_server, new_page):
         agent = live_server.create_user("agent", level=1)
@@ -199,11 +200,14 @@ def screenshot(page, name: str) -> Path:
     return path
 
 
+PLAYWRIGHT_MISSING = "Playwright is not installed: pip install -e '.[test]'"
+
+
 def _browser_unavailable() -> str | None:
     try:
         import playwright.sync_api  # noqa: F401
     except ImportError as exc:
-        return f"Playwright is not installed ({exc}); pip install -e '.[test]'"
+        return f"{PLAYWRIGHT_MISSING} ({exc})"
     if not shutil.which(CHROMIUM):
         return (f"no Chromium at {CHROMIUM}: apt-get install chromium "
                 "(or set HELPDESK_CHROMIUM); do not run 'playwright install'")

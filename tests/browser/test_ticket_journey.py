@@ -8,9 +8,17 @@ from __future__ import annotations
 import re
 
 import pytest
-from playwright.sync_api import expect
 
-from tests.browser.conftest import LAPTOP, PHONE, horizontal_overflow, login, screenshot
+from tests.browser.conftest import (
+    LAPTOP,
+    PHONE,
+    PLAYWRIGHT_MISSING,
+    horizontal_overflow,
+    login,
+    screenshot,
+)
+
+expect = pytest.importorskip("playwright.sync_api", reason=PLAYWRIGHT_MISSING).expect
 
 pytestmark = pytest.mark.browser
 
