@@ -439,9 +439,12 @@ def main(argv=None) -> int:
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT,
                             capture_output=True, text=True).stdout.strip()
+    dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT,
+                           capture_output=True, text=True).stdout.split("\n")
     out = args.results / f"{stamp}.json"
     out.write_text(json.dumps({
-        "when": stamp, "commit": commit, "python": platform.python_version(),
+        "when": stamp, "commit": commit, "uncommitted": [d[3:] for d in dirty if d.strip()],
+        "python": platform.python_version(),
         "cpus": os.cpu_count(), "options": {k: str(v) for k, v in vars(args).items()},
         "targets": TARGETS, "runs": runs, "checks": checks}, indent=2))
     print(f"\nResults written to {out.relative_to(ROOT) if out.is_relative_to(ROOT) else out}")
