@@ -72,9 +72,11 @@ def decode_cursor(cursor: str | None) -> tuple[datetime, int] | None:
 def _text_condition(text: str):
     text = text.strip()
     ident = parse_ref(text)
-    pattern = f"%{text.replace('%', '').replace('_', '')}%"
-    conditions = [Ticket.subject.ilike(pattern), Ticket.shop_ref.ilike(pattern),
-                  Ticket.order_ref.ilike(pattern), Ticket.product_ref.ilike(pattern)]
+    # LIKE wildcards the user typed are searched for literally (an order "A_1", "100%").
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    pattern = f"%{escaped}%"
+    conditions = [column.ilike(pattern, escape="\\") for column in (
+        Ticket.subject, Ticket.shop_ref, Ticket.order_ref, Ticket.product_ref)]
     if ident is not None:
         conditions.append(Ticket.id == ident)
     return sa.or_(*conditions)
