@@ -1,6 +1,7 @@
 """`helpdesk kb ...`: the search index, the index worker, import and export."""
 from __future__ import annotations
 
+import sys
 import time
 from pathlib import Path
 
@@ -64,7 +65,7 @@ def status_command() -> None:
 def import_command(path: Path) -> None:
     """Import a folder of Markdown files with YAML front matter (again = update)."""
     with click.progressbar(length=len(list(path.rglob("*.md"))), label="Importing",
-                           file=click.get_text_stream("stderr")) as bar:
+                           file=sys.stderr) as bar:
         report = transfer.import_folder(path, progress=lambda n, total: bar.update(1))
     for name, reason in report.errors:
         click.echo(f"skipped {name}: {reason}", err=True)

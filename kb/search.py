@@ -16,7 +16,6 @@ from markupsafe import Markup, escape
 from whoosh import qparser
 from whoosh import query as wq
 from whoosh.collectors import FilterCollector, TimeLimit
-from whoosh.highlight import ContextFragmenter, Formatter, Highlighter, get_text
 
 from kb import index
 from kb.analysis import STOPWORDS, fold
@@ -28,30 +27,17 @@ _TEXT_FIELDS = [f"{kind}_{lang}" for kind in ("title", "tags", "body") for lang 
 _WORD = re.compile(r"\w+")
 
 
-class _MarkFormatter(Formatter):
-    """Highlight matches with <mark>, escaping everything (the escaping formatter)."""
-
-    between = " … "
-
-    def _text(self, text):
-        return str(escape(text))
-
-    def format_token(self, text, token, replace=False):
-        return f"<mark>{escape(get_text(text, token, replace))}</mark>"
-
-
-def _make_parser() -> qparser.QueryParser:
-    parser = qparser.MultifieldParser(_TEXT_FIELDS, index.SCHEMA,
-                                      group=qparser.OrGroup.factory(0.9))
+def _make_parser(group) -> qparser.QueryParser:
+    parser = qparser.MultifieldParser(_TEXT_FIELDS, index.SCHEMA, group=group)
     # Nobody may type `visibility:internal`, boost scores or ask for ranges.
     for plugin in (qparser.FieldsPlugin, qparser.BoostPlugin, qparser.RangePlugin):
         parser.remove_plugin_class(plugin)
     return parser
 
 
-_PARSER = _make_parser()
-_HIGHLIGHTER = Highlighter(fragmenter=ContextFragmenter(maxchars=180, surround=60),
-                           formatter=_MarkFormatter())
+# Every word must match (fast, precise); if nothing does, any word may (see search()).
+_ALL_WORDS = _make_parser(qparser.AndGroup)
+_ANY_WORD = _make_parser(qparser.OrGroup)
 
 
 @dataclass
@@ -88,8 +74,15 @@ class SearchResult:
 
 # -- query building -------------------------------------------------------------------
 
-def _bound_wildcards(node):
-    """Fold wildcard text; a wildcard with fewer than two leading letters becomes a word."""
+def _bound(node):
+    """Bound what one query node may cost.
+
+    A wildcard needs two leading letters (else it becomes a plain word), and a phrase on
+    a field without positions becomes an AND of its words.
+    """
+    if isinstance(node, wq.Phrase) and not index.SCHEMA[node.fieldname].format.supports(
+            "positions"):
+        return wq.And([wq.Term(node.fieldname, w) for w in node.words])
     if isinstance(node, wq.Wildcard | wq.Prefix):
         text = fold(node.text.lower())
         literal = re.split(r"[*?]", text, maxsplit=1)[0]
@@ -114,12 +107,12 @@ def _words_query(text: str, fieldname: str | None = None):
     return wq.Or(parts).normalize() if parts else wq.NullQuery
 
 
-def parse(text: str):
+def parse(text: str, *, any_word: bool = False):
     """Turn what a person typed into a query; malformed syntax falls back to plain words."""
     text = (text or "")[:MAX_QUERY_CHARS]
     try:
-        parsed = _PARSER.parse(text)
-        parsed = parsed.accept(_bound_wildcards).normalize()
+        parsed = (_ANY_WORD if any_word else _ALL_WORDS).parse(text)
+        parsed = parsed.accept(_bound).normalize()
     except Exception:  # noqa: BLE001 -- Whoosh's parser raises assorted errors on odd input
         parsed = _words_query(text)
     return parsed
@@ -185,18 +178,55 @@ def _run(searcher, parsed, allowed: set[int], limit: int, timelimit: float):
     return collector.results(), timed_out
 
 
-def _hit(whoosh_hit, highlight: bool) -> Hit:
+def _hit(whoosh_hit, terms: dict[str, set[str]] | None) -> Hit:
     stored = whoosh_hit.fields()
     hit = Hit(id=int(stored["id"]), title=stored["title"], summary=stored.get("summary", ""),
               language=stored["language"], status=stored["status"],
               visibility=stored["visibility"], category=stored.get("category", ""),
               score=float(whoosh_hit.score or 0.0))
-    if highlight:
-        snippet = _HIGHLIGHTER.highlight_hit(whoosh_hit, f"body_{hit.language}",
-                                             text=stored.get("snippet", ""), top=2)
-        hit.snippet = Markup(snippet) if snippet else escape(hit.summary or
-                                                             stored.get("snippet", "")[:200])
+    if terms is not None:
+        hit.snippet = snippet(stored.get("snippet", ""), hit.language,
+                              terms.get(hit.language, set()))
     return hit
+
+
+_SNIPPET_TOKENS = re.compile(r"\w+")
+
+
+def snippet(text: str, language: str, terms: set[str], width: int = 240) -> Markup:
+    """Return an escaped excerpt of `text` around the first query match, matches <mark>ed.
+
+    Words are compared in their indexed form (folded, stemmed in `language`), so
+    "refunds" marks "refund" and "Rueckerstattung" marks "Rückerstattung".
+    """
+    analyzer = index.SCHEMA[f"body_{language}"].analyzer
+    matches = [(m.start(), m.end()) for m in _SNIPPET_TOKENS.finditer(text)
+               if analyzer.term(m.group(0)) in terms] if terms else []
+    start = 0
+    if matches and matches[0][0] > 80:
+        start = text.find(" ", matches[0][0] - 70) + 1
+    end = min(len(text), start + width)
+    if end < len(text):
+        end = max(text.rfind(" ", start, end), start + width // 2)
+    parts, cursor = [Markup("…") if start else Markup("")], start
+    for begin, finish in matches:
+        if begin < start or finish > end:
+            continue
+        parts += [escape(text[cursor:begin]), Markup("<mark>%s</mark>") % text[begin:finish]]
+        cursor = finish
+    parts.append(escape(text[cursor:end]))
+    if end < len(text):
+        parts.append(Markup("…"))
+    return Markup("").join(parts)
+
+
+def _terms_by_language(parsed) -> dict[str, set[str]]:
+    terms: dict[str, set[str]] = {lang: set() for lang in index.LANGS}
+    for fieldname, text in parsed.iter_all_terms():
+        lang = fieldname.rsplit("_", 1)[-1]
+        if lang in terms:
+            terms[lang].add(text if isinstance(text, str) else text.decode("utf-8"))
+    return terms
 
 
 def _known(reader, word: str) -> bool:
@@ -252,20 +282,26 @@ def search(text: str, user, *, category: str | None = None, language: str | None
     filter_query, key = scope_filter(user, category=category, language=language)
     allowed = _allowed_docs(s, filter_query, key)
     timelimit = float(app.config.get("KB_SEARCH_TIME_LIMIT", 0.5))
-    results, result.timed_out = _run(s, parsed, allowed, page * per_page + 1, timelimit)
+    limit = page * per_page + 1
+    results, result.timed_out = _run(s, parsed, allowed, limit, timelimit)
+    if not results.scored_length() and " " in text:
+        parsed = parse(text, any_word=True)
+        results, result.timed_out = _run(s, parsed, allowed, limit, timelimit)
     correction = _correction(s, text)
     if correction:
         # Offer a correction only if it finds something this reader may see (the
         # vocabulary of internal articles must not leak through "did you mean").
-        fixed, fixed_timed_out = _run(s, parse(correction), allowed, page * per_page + 1,
-                                      timelimit)
+        fixed_query = parse(correction, any_word=True)
+        fixed, fixed_timed_out = _run(s, fixed_query, allowed, limit, timelimit)
         if fixed.scored_length() and not results.scored_length():
             results, result.timed_out, result.corrected = fixed, fixed_timed_out, correction
+            parsed = fixed_query
         elif fixed.scored_length():
             result.did_you_mean = correction
     start = (page - 1) * per_page
     found = [results[i] for i in range(start, min(results.scored_length(), start + per_page))]
-    result.hits = [_hit(h, highlight) for h in found]
+    terms = _terms_by_language(parsed) if highlight else None
+    result.hits = [_hit(h, terms) for h in found]
     result.has_next = results.scored_length() > start + per_page
     if not result.hits:
         result.message = _("No articles match your search.")
@@ -273,9 +309,32 @@ def search(text: str, user, *, category: str | None = None, language: str | None
 
 
 def suggest_for_text(text: str, user, *, limit: int = 5, app: Flask | None = None) -> list[Hit]:
-    """Articles for free text (a ticket's subject and body): its words, OR-ed."""
-    words = " ".join(w.lower() for w in _WORD.findall(text or "")[:60])
-    return search(words, user, per_page=limit, app=app).hits if words else []
+    """Articles for free text (a ticket's subject and body): its rarest words, OR-ed."""
+    app = app or current_app._get_current_object()
+    s = index.searcher(app)
+    words = _distinctive_words(s, text, 12)
+    if not words:
+        return []
+    filter_query, key = scope_filter(user)
+    results, _timed_out = _run(s, parse(" ".join(words), any_word=True),
+                               _allowed_docs(s, filter_query, key), limit,
+                               float(app.config.get("KB_SEARCH_TIME_LIMIT", 0.5)))
+    return [_hit(results[i], None) for i in range(results.scored_length())]
+
+
+def _distinctive_words(searcher, text: str, count: int) -> list[str]:
+    """The `count` words of `text` that the fewest articles contain (they say the most)."""
+    reader = searcher.reader()
+    scored = {}
+    for word in _WORD.findall((text or "")[:2000]):
+        folded = fold(word.lower())
+        if folded in scored or len(folded) < 3 or folded in STOPWORDS or folded.isdigit():
+            continue
+        frequency = sum(reader.doc_frequency(f"body_{lang}", index.SCHEMA[
+            f"body_{lang}"].analyzer.term(word) or "") for lang in index.LANGS)
+        if frequency:
+            scored[folded] = frequency
+    return sorted(scored, key=scored.get)[:count]
 
 
 def suggest_for_ticket(ticket, user, *, limit: int = 5) -> list[Hit]:
