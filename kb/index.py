@@ -213,6 +213,8 @@ def searcher(app: Flask):
     else:
         if entry is not None:
             entry[1].close()
+        while len(cached) >= 4:              # several apps in one process (tests): close old
+            cached.pop(next(iter(cached)))[1].close()
         fresh = whoosh_index.open_dir(str(folder), schema=SCHEMA).searcher()
     cached[root] = (folder, fresh)
     return fresh
