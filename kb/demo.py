@@ -10,7 +10,14 @@ from helpdesk.extensions import db
 from helpdesk.tickets.models import Ticket
 from kb import curation
 from kb.demo_content import TICKET_LINKS, TOPICS
-from kb.models import Article, ArticleStatus, TicketArticle, Visibility
+from kb.models import (
+    Article,
+    ArticleFeedback,
+    ArticleStatus,
+    FeedbackKind,
+    TicketArticle,
+    Visibility,
+)
 
 
 def seed_articles(*, users: dict, categories: dict) -> list[Article]:
@@ -38,7 +45,24 @@ def seed_articles(*, users: dict, categories: dict) -> list[Article]:
             created.append(article)
     db.session.flush()
     _link_tickets(users)
+    _feedback(users)
     return created
+
+
+def _feedback(users: dict) -> None:
+    """What level 1 told level 2 about published articles (the review list)."""
+    by_key = {(a.translation_key, a.language): a for a in db.session.scalars(sa.select(Article))}
+    for key, language, kind, text in (
+        ("connect-facebook", "en", FeedbackKind.outdated,
+         "Meta moved “Business integrations” under Settings › Security in the new Business "
+         "Suite; step 1 should say so."),
+        ("influencer-attribution", "de", FeedbackKind.change,
+         "Bitte ergänzen: Bio-Links aus TikTok öffnen immer im In-App-Browser, das fragen "
+         "Händlerinnen ständig."),
+    ):
+        if (key, language) in by_key:
+            db.session.add(ArticleFeedback(article=by_key[(key, language)], kind=kind,
+                                           text=text, author=users["l1"]))
 
 
 def _link_tickets(users: dict) -> None:

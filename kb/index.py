@@ -39,6 +39,8 @@ from kb.models import Article, OutboxEntry
 log = logging.getLogger(__name__)
 
 META_ID = "__meta__"
+# Bump when the schema or the analysis changes: an index of another version is rebuilt.
+SCHEMA_VERSION = "3"
 SNIPPET_CHARS = 1200
 LANGS = ("en", "de")
 BATCH = 500
@@ -153,7 +155,11 @@ def _current_dir(root: Path) -> Path | None:
     except FileNotFoundError:
         return None
     path = root / name
-    return path if name and whoosh_index.exists_in(str(path)) else None
+    try:
+        version = (path / "KB_SCHEMA").read_text(encoding="ascii").strip()
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    return path if version == SCHEMA_VERSION and whoosh_index.exists_in(str(path)) else None
 
 
 def exists(app: Flask) -> bool:
@@ -318,6 +324,7 @@ def rebuild(app: Flask, *, procs: int | None = None, limitmb: int = 256,
                 progress(count)
     writer.add_document(id=META_ID, kind="meta", applied=applied)
     writer.commit()
+    (folder / "KB_SCHEMA").write_text(SCHEMA_VERSION, encoding="ascii")
     _swap(app, folder)
     return count
 
