@@ -271,3 +271,36 @@ def test_first_public_reply_is_confirmed_without_javascript_too(live_server, new
     expect(lena.locator(".flash.success")).to_have_text("Your reply has been sent.")
     replies = [m for m in live_server.mailbox.to(customer.email) if "New reply" in m["Subject"]]
     assert len(replies) == 1 and REPLY in replies[0].get_content()
+
+
+def test_specialist_returns_ticket_to_level_1_with_instructions(live_server, new_page, people):
+    """Level 3 sends a solved case back down; level 1 gets the instructions, the customer not."""
+    customer, l1, l3 = people["customer"], people["l1"], people["l3"]
+    ref = live_server.file_ticket(customer, subject=SUBJECT, body=BODY, level=3)
+    instructions = "Fixed the bank file export; ask the customer to confirm the re-sent payout."
+
+    sam = new_page()
+    login(sam, l3.email, l3.password)
+    expect(sam.get_by_role("heading", name="Level 3 queue")).to_be_visible()
+    sam.get_by_role("link", name=SUBJECT).click()
+    sam.get_by_role("link", name="Return to a lower level").click()
+    sam.get_by_label("Return to level").select_option(label="Level 1")
+    sam.get_by_label("Resolution or instructions").fill(instructions)
+    sam.get_by_role("button", name="Return the ticket").click()
+    expect(sam.locator(".flash.success")).to_have_text("The ticket has been returned.")
+
+    lena = new_page()
+    login(lena, l1.email, l1.password)
+    lena.locator("table.list tr", has_text=ref).get_by_role("link", name=SUBJECT).click()
+    returned = lena.locator("article.handoff-return")
+    expect(returned).to_contain_text("Returned from level 3 to level 1")
+    expect(returned).to_contain_text(instructions)
+    expect(lena.get_by_role("button", name="Send reply")).to_be_visible()   # level 1's work again
+
+    anna = new_page()
+    login(anna, customer.email, customer.password)
+    anna.get_by_role("link", name=SUBJECT).click()
+    expect(anna.locator("#where")).to_contain_text("with our first-level team")
+    assert instructions not in anna.locator("main").inner_text()
+    for mail in live_server.mailbox.to(customer.email):
+        assert instructions not in mail.get_content()
