@@ -27,6 +27,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from flask import Flask
 from whoosh import index as whoosh_index
+from whoosh import scoring
 from whoosh.fields import ID, STORED, TEXT, Schema
 from whoosh.index import LockError
 from whoosh.util.filelock import FileLock
@@ -195,6 +196,31 @@ def ensure_index(app: Flask) -> Path:
     return current
 
 
+# -- ranking --------------------------------------------------------------------------
+
+class _LengthFreeScorer(scoring.BM25FScorer):
+    """BM25 with every document at average length: no per-hit field-length lookup.
+
+    Most of a search's time went into reading field lengths; KB articles are of similar
+    length, and titles and tags already weigh more through their field boosts. Block
+    quality (computed with the block's shortest length) stays an upper bound, so Whoosh
+    can still skip blocks that cannot reach the top hits.
+    """
+
+    def score(self, matcher):
+        return self._score(matcher.weight(), self.avgfl)
+
+
+class LengthFreeBM25F(scoring.BM25F):
+    def scorer(self, searcher, fieldname, text, qf=1):
+        if not searcher.schema[fieldname].scorable:
+            return scoring.WeightScorer.for_(searcher, fieldname, text)
+        return _LengthFreeScorer(searcher, fieldname, text, self.B, self.K1, qf=qf)
+
+
+WEIGHTING = LengthFreeBM25F()
+
+
 # -- the searcher cache ---------------------------------------------------------------
 
 _local = threading.local()
@@ -221,7 +247,7 @@ def searcher(app: Flask):
             entry[1].close()
         while len(cached) >= 4:              # several apps in one process (tests): close old
             cached.pop(next(iter(cached)))[1].close()
-        fresh = whoosh_index.open_dir(str(folder), schema=SCHEMA).searcher()
+        fresh = whoosh_index.open_dir(str(folder), schema=SCHEMA).searcher(weighting=WEIGHTING)
     cached[root] = (folder, fresh)
     return fresh
 
