@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import sys
 import time
+from datetime import timedelta
 from pathlib import Path
 
 import click
@@ -79,3 +80,13 @@ def import_command(path: Path) -> None:
 def export_command(path: Path) -> None:
     """Write every article to PATH as Markdown with YAML front matter."""
     click.echo(f"Exported {transfer.export_folder(path)} articles to {path}.")
+
+
+@kb_group.command("prune-outbox")
+@click.option("--days", type=click.IntRange(1), default=30, show_default=True)
+@with_appcontext
+def prune_outbox_command(days: int) -> None:
+    """Delete outbox rows older than DAYS (every host's index must have applied them)."""
+    removed = index.prune_outbox(older_than=timedelta(days=days))
+    db.session.commit()
+    click.echo(f"Removed {removed} outbox rows.")

@@ -22,16 +22,18 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 import sqlalchemy as sa
-from flask import Flask
+from flask import Flask, current_app
 from whoosh import index as whoosh_index
 from whoosh import scoring
 from whoosh.fields import ID, STORED, TEXT, Schema
 from whoosh.index import LockError
 from whoosh.util.filelock import FileLock
 
+from helpdesk.clock import utcnow
 from helpdesk.extensions import db
 from helpdesk.tickets.models import Category
 from kb.analysis import language_analyzer, plain_text, word_analyzer
@@ -388,6 +390,22 @@ def status(app: Flask) -> IndexStatus:
         lag = reader.scalar(sa.select(sa.func.count(OutboxEntry.id)).where(
             OutboxEntry.id > applied)) or 0
     return IndexStatus(folder is not None, documents, applied, newest, lag)
+
+
+def prune_outbox(*, older_than: timedelta) -> int:
+    """Delete outbox rows older than `older_than`, never one this index has not applied.
+
+    Run it where every host's index replica is known to be current. The caller commits.
+    """
+    cutoff = utcnow() - older_than
+    folder = _current_dir(_root(current_app))
+    applied = 0
+    if folder is not None:
+        with whoosh_index.open_dir(str(folder), schema=SCHEMA).searcher() as s:
+            applied = _applied(s)
+    result = db.session.execute(sa.delete(OutboxEntry).where(
+        OutboxEntry.created_at < cutoff, OutboxEntry.id <= applied))
+    return result.rowcount or 0
 
 
 def size_bytes(app: Flask) -> int:

@@ -119,3 +119,21 @@ def test_status_change_outbox_rows_apply_in_order(app, make_article):
     assert article.status == ArticleStatus.draft
     index.apply_outbox(app)
     assert search.search("feed sync", ANON).hits == []     # the newest state wins
+
+
+def test_prune_outbox_keeps_rows_not_yet_applied(app, make_article, runner):
+    from datetime import timedelta
+
+    import sqlalchemy as sa
+
+    from kb.models import OutboxEntry
+
+    make_article("Applied long ago")
+    app.config["KB_INDEX_AFTER_COMMIT"] = False
+    make_article("Not applied yet")
+    db.session.execute(sa.update(OutboxEntry).values(
+        created_at=OutboxEntry.created_at - timedelta(days=90)))
+    db.session.commit()
+    result = runner.invoke(args=["kb", "prune-outbox", "--days", "30"])
+    assert "Removed 2 outbox rows" in result.output
+    assert index.status(app).lag == 2
