@@ -1,30 +1,18 @@
 """Administration: users (role, support level, active) and categories."""
 from __future__ import annotations
 
-from functools import wraps
-
 import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import current_user
 
+from helpdesk.accounts.decorators import admin_required
 from helpdesk.accounts.models import Role, User
 from helpdesk.accounts.operations import EmailTaken, create_user, set_role
-from helpdesk.accounts.permissions import can_manage_users
 from helpdesk.admin import bp
 from helpdesk.admin.forms import CategoryForm, NewUserForm, UserForm
 from helpdesk.extensions import db
 from helpdesk.tickets.models import Category
-
-
-def admin_required(view):
-    @wraps(view)
-    @login_required
-    def wrapper(*args, **kwargs):
-        if not can_manage_users(current_user):
-            abort(404)
-        return view(*args, **kwargs)
-    return wrapper
 
 
 @bp.get("/users")

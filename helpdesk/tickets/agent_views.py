@@ -1,13 +1,12 @@
 """Staff pages: the queues and the actions that move a ticket along."""
 from __future__ import annotations
 
-from functools import wraps
-
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import current_user
 from sqlalchemy.orm.exc import StaleDataError
 
+from helpdesk.accounts.decorators import staff_required
 from helpdesk.accounts.models import User
 from helpdesk.accounts.permissions import NotAllowed, can_escalate, return_targets
 from helpdesk.extensions import db
@@ -35,17 +34,6 @@ from helpdesk.tickets.operations import (
 )
 from helpdesk.tickets.page import render_ticket
 from helpdesk.tickets.queues import QueueFilter, QueueView, queue_counts, queue_page
-
-
-def staff_required(view):
-    """Let only agents and admins in; everyone else gets 404 (no probing)."""
-    @wraps(view)
-    @login_required
-    def wrapper(*args, **kwargs):
-        if not current_user.is_staff:
-            abort(404)
-        return view(*args, **kwargs)
-    return wrapper
 
 
 def _enum_arg(name, enum_cls):
