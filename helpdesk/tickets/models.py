@@ -25,6 +25,11 @@ class Status(enum.StrEnum):
         return STATUS_LABELS[self]
 
     @property
+    def customer_label(self):
+        """The label the customer reads (their view of the same status)."""
+        return CUSTOMER_STATUS_LABELS.get(self, STATUS_LABELS[self])
+
+    @property
     def is_active(self) -> bool:
         return self in (Status.new, Status.open, Status.waiting_on_customer)
 
@@ -35,6 +40,11 @@ STATUS_LABELS = {
     Status.waiting_on_customer: _l("Waiting on customer"),
     Status.resolved: _l("Resolved"),
     Status.closed: _l("Closed"),
+}
+CUSTOMER_STATUS_LABELS = {
+    Status.new: _l("Received"),
+    Status.open: _l("In progress"),
+    Status.waiting_on_customer: _l("Waiting for your reply"),
 }
 ACTIVE_STATUSES = (Status.new, Status.open, Status.waiting_on_customer)
 

@@ -1,10 +1,13 @@
 """The ticket page: everything one ticket shows, computed once for the template."""
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 from flask import render_template
 from flask_login import current_user
 
 from helpdesk.accounts import permissions as perms
+from helpdesk.clock import utcnow
 from helpdesk.tickets import sla
 from helpdesk.tickets.access import assignable_agents
 from helpdesk.tickets.categories import category_choices
@@ -45,14 +48,14 @@ def render_ticket(ticket: Ticket, *, message_form=None, update_form=None, status
     may = _abilities(user, ticket)
     # The update and assignment panels (their forms, categories and agents) only for
     # who sees them: a customer's page skips two forms and two queries.
-    if may["update"]:
+    if may.update:
         update_form = update_form or UpdateTicketForm(
             formdata=None, status=ticket.status.value, priority=ticket.priority.value,
             category=ticket.category_id)
         update_form.category.choices = category_choices()
         _versioned(update_form, ticket, last_event_id)
     assign_form = None
-    if may["assign"]:
+    if may.assign:
         assign_form = _versioned(AssignForm(formdata=None, assignee=ticket.assignee_id),
                                  ticket, last_event_id)
         assign_form.assignee.choices = [(None, "—")] + [
@@ -67,7 +70,7 @@ def render_ticket(ticket: Ticket, *, message_form=None, update_form=None, status
         conflict_events=[e for e in events if conflict_after is not None
                          and e.id > conflict_after],
         ask_confirmation=ask_confirmation,
-        next_update=sla.customer_next_update(ticket.status, ticket.update_due_at),
+        next_update=sla.customer_next_update(ticket.status, ticket.update_due_at, utcnow()),
         may=may,
         return_levels=perms.return_targets(user, ticket),
         panels=[panel(ticket) for panel in STAFF_PANELS] if staff else [],
@@ -75,8 +78,9 @@ def render_ticket(ticket: Ticket, *, message_form=None, update_form=None, status
     return render_template("tickets/ticket.html", **context), status
 
 
-def _abilities(user, ticket: Ticket) -> dict[str, bool]:
-    return {
+def _abilities(user, ticket: Ticket) -> SimpleNamespace:
+    # A namespace, not a dict: in Jinja `may.update` would find dict.update.
+    return SimpleNamespace(**{
         "reply": perms.can_reply(user, ticket),
         "note": perms.can_add_note(user, ticket),
         "update": perms.can_update_ticket(user, ticket),
@@ -85,4 +89,4 @@ def _abilities(user, ticket: Ticket) -> dict[str, bool]:
         "escalate": perms.can_escalate(user, ticket),
         "return": perms.can_return(user, ticket),
         "close": user.is_customer and perms.can_customer_close(user, ticket),
-    }
+    })

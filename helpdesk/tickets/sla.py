@@ -66,9 +66,18 @@ def queue_key(status: Status, update_due_at: datetime) -> datetime:
     return update_due_at
 
 
-def customer_next_update(status: Status, update_due_at: datetime) -> datetime | None:
-    """Return when the customer can expect to hear from support, or None if it is up to them."""
-    return update_due_at if status in (Status.new, Status.open) else None
+def customer_next_update(status: Status, update_due_at: datetime,
+                         now: datetime | None = None) -> datetime | None:
+    """Return when the customer can expect to hear from support.
+
+    None when it is up to the customer, the ticket is done, or the promise has
+    already passed (then the page says "as soon as possible" instead of a past time).
+    """
+    if status not in (Status.new, Status.open):
+        return None
+    if now is not None and update_due_at < now:
+        return None
+    return update_due_at
 
 
 def is_overdue(status: Status, update_due_at: datetime, now: datetime) -> bool:
