@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import re
 import time
+from collections import OrderedDict
 from dataclasses import dataclass, field
 
 from flask import Flask, current_app
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from markupsafe import Markup, escape
 from whoosh import qparser
@@ -23,6 +25,7 @@ from kb.permissions import read_scope
 
 MAX_QUERY_CHARS = 200
 MAX_PAGE = 50
+RESULT_CACHE_SIZE = 256
 _TEXT_FIELDS = [f"{kind}_{lang}" for kind in ("title", "tags", "body") for lang in index.LANGS]
 _WORD = re.compile(r"\w+")
 
@@ -121,6 +124,11 @@ def parse(text: str, *, any_word: bool = False):
 def only_stop_words(text: str) -> bool:
     words = [fold(w.lower()) for w in _WORD.findall(text or "")]
     return bool(words) and all(w in STOPWORDS or len(w) < 2 for w in words)
+
+
+def get_locale_name() -> str:
+    """The interface language: messages in a cached result are in it."""
+    return str(get_locale() or "en")
 
 
 def scope_filter(user, *, category: str | None = None, language: str | None = None):
@@ -280,6 +288,22 @@ def search(text: str, user, *, category: str | None = None, language: str | None
         return result
     s = index.searcher(app)
     filter_query, key = scope_filter(user, category=category, language=language)
+    # Popular questions and typeahead prefixes repeat: answers are kept per searcher,
+    # so any index change (a new searcher) starts afresh.
+    cache = s.__dict__.setdefault("_kb_results", OrderedDict())
+    cache_key = (text, key, page, per_page, highlight, get_locale_name())
+    if cache_key in cache:
+        cache.move_to_end(cache_key)
+        return cache[cache_key]
+    result = _search(s, text, parsed, filter_query, key, result, app, highlight)
+    cache[cache_key] = result
+    if len(cache) > RESULT_CACHE_SIZE:
+        cache.popitem(last=False)
+    return result
+
+
+def _search(s, text, parsed, filter_query, key, result, app, highlight) -> SearchResult:
+    page, per_page = result.page, result.per_page
     allowed = _allowed_docs(s, filter_query, key)
     timelimit = float(app.config.get("KB_SEARCH_TIME_LIMIT", 0.5))
     limit = page * per_page + 1

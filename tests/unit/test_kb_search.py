@@ -138,3 +138,16 @@ def test_missing_index_is_rebuilt_from_the_database(app, corpus):
     shutil.rmtree(app.config["INDEX_PATH"])
     assert "Rücksendung anmelden" in titles(search.search("Rücksendung", ANON))
     assert index.status(app).lag == 0
+
+
+def test_cached_answers_end_with_any_index_change(make_article):
+    assert search.search("zebrafish", ANON).hits == []
+    assert search.search("zebrafish", ANON) is search.search("zebrafish", ANON)   # cached
+    make_article("Zebrafish shipping rules")
+    assert titles(search.search("zebrafish", ANON)) == ["Zebrafish shipping rules"]
+
+
+def test_cache_is_per_reader_scope(make_article, make):
+    make_article("Chargeback handling", visibility="internal")
+    assert search.search("chargeback", ANON).hits == []
+    assert titles(search.search("chargeback", make.agent(1))) == ["Chargeback handling"]
