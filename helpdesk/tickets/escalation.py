@@ -90,3 +90,6 @@ def _land_unassigned(ticket: Ticket, *, by: User) -> None:
     if ticket.status != Status.open:
         ticket.record(EventKind.status, actor=by, old=ticket.status.value, new=Status.open.value)
         ticket.status = Status.open
+        # A waiting or resolved ticket was parked at the end of the queue; open, it sorts
+        # by its deadline again.
+        ticket.due_at = sla.queue_key(ticket.status, ticket.update_due_at)
