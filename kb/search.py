@@ -96,6 +96,14 @@ def _bound(node):
     return node
 
 
+def _tree_unions(node):
+    """Use a tree of union matchers: it can skip blocks that cannot reach the top hits
+    (Whoosh otherwise preloads every match on segments under 5,000 documents)."""
+    if type(node) is wq.Or:
+        node.matcher_type = wq.Or.DEFAULT_MATCHER
+    return node
+
+
 def _words_query(text: str, fieldname: str | None = None):
     """An OR of the plain words of `text` (the fallback that never fails)."""
     words = [w.lower() for w in _WORD.findall(text)][:32]
@@ -115,7 +123,7 @@ def parse(text: str, *, any_word: bool = False):
     text = (text or "")[:MAX_QUERY_CHARS]
     try:
         parsed = (_ANY_WORD if any_word else _ALL_WORDS).parse(text)
-        parsed = parsed.accept(_bound).normalize()
+        parsed = parsed.accept(_bound).normalize().accept(_tree_unions)
     except Exception:  # noqa: BLE001 -- Whoosh's parser raises assorted errors on odd input
         parsed = _words_query(text)
     return parsed
