@@ -229,3 +229,25 @@ def test_language_from_accept_language_header(app, client, make, login_as):
     login_as(make.user(language="en"))
     page = client.get("/tickets", headers={"Accept-Language": "de"}).get_data(as_text=True)
     assert "My tickets" in page and "Meine Tickets" not in page
+
+
+def test_login_throttled_per_client_address(app, client, make):
+    app.config["LOGIN_MAX_FAILURES_PER_IP"] = 3
+    for n in range(3):
+        assert _login(client, f"guess-{n}@example.com", "wrong").status_code == 200
+    user = make.user()
+    assert _login(client, user.email, PASSWORD).status_code == 429
+    # Another address is not affected.
+    response = client.post("/login", data={"email": user.email, "password": PASSWORD},
+                           environ_base={"REMOTE_ADDR": "10.9.8.7"})
+    assert response.status_code == 302
+
+
+def test_logged_out_visitor_chooses_a_language(client):
+    response = client.post("/language/de", data={"next": "/login"})
+    assert response.status_code == 302 and response.headers["Location"] == "/login"
+    page = client.get("/login", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert 'lang="de"' in page and "Anmelden" in page
+    response = client.post("/language/xx", data={"next": "//evil.com"})
+    assert response.headers["Location"] == "/"
+    assert 'lang="en"' in client.get("/login").get_data(as_text=True)

@@ -385,3 +385,17 @@ def test_first_public_staff_reply_needs_confirmation(client, make, login_as, mai
         assert response.status_code == 302
         version = fresh(Ticket, ticket.id).version
     assert _count(Message) == 3
+
+
+def test_staff_see_notes_and_replies_marked_differently(client, make, login_as):
+    agent = make.agent(1)
+    ticket = make.ticket()
+    make.message(ticket, agent, "The public answer")
+    make.message(ticket, agent, "The internal note", internal=True)
+    login_as(agent)
+    page = client.get(f"/tickets/{ticket.ref}").get_data(as_text=True)
+    articles = re.findall(r'<article class="msg ([^"]*)"[^>]*>(.*?)</article>', page, re.S)
+    kinds = {("note" if "internal" in cls.split() else "reply"): body
+             for cls, body in articles if "The " in body}
+    assert "The internal note" in kinds["note"] and "Internal note" in text_of(kinds["note"])
+    assert "The public answer" in kinds["reply"] and "Public reply" in text_of(kinds["reply"])
