@@ -41,6 +41,7 @@ def render_ticket(ticket: Ticket, *, message_form=None, update_form=None, status
     events = list(ticket.events)
     last_event_id = max((e.id for e in events), default=0)
     messages = [m for m in ticket.messages if staff or not m.is_internal]
+    visible_events = events if staff else [e for e in events if e.is_public]
     if message_form is not None and conflict_after is not None:
         message_form.seen_event.data = str(last_event_id)
     message_form = _versioned(message_form or MessageForm(formdata=None), ticket, last_event_id)
@@ -62,12 +63,12 @@ def render_ticket(ticket: Ticket, *, message_form=None, update_form=None, status
             (a.id, a.name) for a in assignable_agents(ticket.level)]
     context = dict(
         ticket=ticket, messages=messages, staff=staff,
-        events=events if staff else [e for e in events if e.is_public],
+        events=visible_events,
         handoffs=list(ticket.handoffs) if staff else [],
         message_form=message_form, update_form=update_form, assign_form=assign_form,
         action_form=_versioned(ActionForm(formdata=None), ticket, last_event_id),
         close_form=CustomerCloseForm(formdata=None),
-        conflict_events=[e for e in events if conflict_after is not None
+        conflict_events=[e for e in visible_events if conflict_after is not None
                          and e.id > conflict_after],
         ask_confirmation=ask_confirmation,
         next_update=sla.customer_next_update(ticket.status, ticket.update_due_at, utcnow()),
