@@ -3,7 +3,10 @@ from __future__ import annotations
 
 import re
 
+import pytest
 import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.orm import Session
 
 from helpdesk.extensions import db
 from helpdesk.tickets.models import Message, Priority, Ticket
@@ -87,3 +90,39 @@ def test_second_escalation_on_a_changed_ticket_keeps_the_handoff_text(app, make)
     for typed in ("My summary text", "My tried text", "My articles text"):
         assert typed in page
     assert ticket_state(ticket.id) == before
+
+
+def test_customer_told_of_a_concurrent_change_sees_no_internal_events(app, client, make,
+                                                                      login_as):
+    """A customer's reply racing an agent's change: the 409 page lists only public events."""
+    if not app.config["DATABASE_URL"].startswith("postgresql"):
+        pytest.skip("SQLite serializes writers: a change cannot slip in during a request")
+    customer = make.user()
+    ticket = make.ticket(customer)
+    agent = make.agent(1, name="Lena Level1")
+    ticket_id, agent_id = ticket.id, agent.id
+    login_as(customer)
+    page = client.get(f"/tickets/{ticket.ref}").get_data(as_text=True)
+
+    def agent_acts_meanwhile(session, _context, _instances):
+        # Another worker commits an internal change between the customer's read and write.
+        with db.engine.begin() as conn:
+            conn.execute(sa.text(
+                "INSERT INTO ticket_event (ticket_id, actor_id, kind, new_value, created_at) "
+                "VALUES (:t, :a, 'assignee', 'Lena Level1', now() at time zone 'utc')"),
+                {"t": ticket_id, "a": agent_id})
+            conn.execute(sa.text("UPDATE ticket SET version = version + 1, assignee_id = :a "
+                                 "WHERE id = :t"), {"t": ticket_id, "a": agent_id})
+
+    event.listen(Session, "before_flush", agent_acts_meanwhile, once=True)
+    try:
+        response = client.post(f"/tickets/{ticket.ref}/messages", data={
+            "kind": "public", "body": "My reply", "version": _hidden(page, "version"),
+            "seen_event": _hidden(page, "seen_event")})
+    finally:
+        if event.contains(Session, "before_flush", agent_acts_meanwhile):
+            event.remove(Session, "before_flush", agent_acts_meanwhile)
+    assert response.status_code == 409
+    text = text_of(response.get_data(as_text=True))
+    assert "My reply" in response.get_data(as_text=True)
+    assert "Lena Level1" not in text and "assignee" not in text
