@@ -77,6 +77,9 @@ def test_customer_sees_a_next_update_only_while_support_owes_one():
         assert sla.customer_next_update(status, NOW) == expected
         assert sla.is_overdue(status, NOW, NOW + timedelta(seconds=1)) is (expected is not None)
         assert sla.is_overdue(status, NOW, NOW - timedelta(seconds=1)) is False
+        # A promise already broken is not repeated to the customer.
+        assert sla.customer_next_update(status, NOW, NOW + timedelta(seconds=1)) is None
+        assert sla.customer_next_update(status, NOW, NOW - timedelta(seconds=1)) == expected
 
 
 # -- operations keep update_due_at and due_at consistent ---------------------------------

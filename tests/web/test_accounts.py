@@ -3,6 +3,7 @@ that end with a password change or deactivation, and the interface language."""
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -11,6 +12,7 @@ from itsdangerous import TimestampSigner
 
 from helpdesk import create_app
 from helpdesk.accounts.models import LoginAttempt, User
+from helpdesk.clock import utcnow
 from helpdesk.extensions import db
 from tests.factories import PASSWORD, flashes, fresh, text_of
 
@@ -251,3 +253,17 @@ def test_logged_out_visitor_chooses_a_language(client):
     response = client.post("/language/xx", data={"next": "//evil.com"})
     assert response.headers["Location"] == "/"
     assert 'lang="en"' in client.get("/login").get_data(as_text=True)
+
+
+def test_old_failures_and_a_good_login_reset_the_count(client, make):
+    user = make.user()
+    stale = utcnow() - timedelta(seconds=client.application.config[
+        "LOGIN_FAILURE_WINDOW_SECONDS"] + 1)
+    db.session.add_all([LoginAttempt(email=user.email, ip="127.0.0.1", attempted_at=stale)
+                        for _ in range(5)])
+    db.session.commit()
+    for _round in range(2):
+        for _ in range(2):       # the limit in this module is 3
+            assert _login(client, user.email, "wrong").status_code == 200
+        assert _login(client, user.email, PASSWORD).status_code == 302
+        client.post("/logout")

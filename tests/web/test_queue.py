@@ -156,3 +156,18 @@ def test_my_tickets_pages_by_key(app, client, make, login_as):
         seen += REF.findall(page.split("<tbody>", 1)[1].split("</tbody>", 1)[0])
         url = _next_link(page)
     assert sorted(seen) == sorted(t.ref for t in tickets) and len(seen) == len(set(seen))
+
+
+def test_pages_keep_the_filter(app, client, make, login_as):
+    app.config["QUEUE_PAGE_SIZE"] = 2
+    urgent = [make.ticket(priority="urgent", subject=f"Urgent {i}") for i in range(5)]
+    for i in range(3):
+        make.ticket(priority="low", subject=f"Low {i}")
+    login_as(make.agent(1))
+    seen, url = [], "/queue?priority=urgent"
+    while url:
+        page = client.get(url).get_data(as_text=True)
+        seen += _refs(page)
+        url = _next_link(page)
+        assert url is None or "priority=urgent" in url
+    assert seen == [t.ref for t in urgent]

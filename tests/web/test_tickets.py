@@ -399,3 +399,31 @@ def test_staff_see_notes_and_replies_marked_differently(client, make, login_as):
              for cls, body in articles if "The " in body}
     assert "The internal note" in kinds["note"] and "Internal note" in text_of(kinds["note"])
     assert "The public answer" in kinds["reply"] and "Public reply" in text_of(kinds["reply"])
+
+
+def test_specialist_returns_to_level_1_with_instructions(client, make, login_as, mailbox):
+    l1 = make.agent(1)
+    ticket = make.ticket(level=3)
+    l3 = make.agent(3, name="Sam Specialist")
+    login_as(l3)
+    page = client.get(f"/tickets/{ticket.ref}/return").get_data(as_text=True)
+    assert 'value="2"' in page and 'value="1"' in page
+    mailbox.wait_for(1)
+    mailbox.clear()
+    version = str(fresh(Ticket, ticket.id).version)
+    response = client.post(f"/tickets/{ticket.ref}/return", data={
+        "to_level": "3", "summary": "Stay here", "version": version})
+    assert response.status_code == 400 and fresh(Ticket, ticket.id).level == 3
+    response = client.post(f"/tickets/{ticket.ref}/return", data={
+        "to_level": "1", "summary": "Fixed the sync; ask the customer to retry",
+        "version": version})
+    assert response.status_code == 302
+    ticket = fresh(Ticket, ticket.id)
+    assert (ticket.level, ticket.assignee_id, ticket.status) == (1, None, Status.open)
+    handoff = ticket.handoffs[-1]
+    assert (handoff.from_level, handoff.to_level, handoff.author_id) == (3, 1, l3.id)
+    mailbox.wait_for(1)
+    [mail] = mailbox.to(l1.email)
+    assert mail["Subject"] == f"[{ticket.ref}] Returned to level 1"
+    assert "Fixed the sync; ask the customer to retry" in mail.get_content()
+    assert mailbox.to(ticket.requester.email) == []
