@@ -24,7 +24,8 @@ _QUEUE_KEY = "helpdesk_mail_queue"
 def build(*, to: str, to_name: str, subject: str, body: str) -> EmailMessage:
     message = EmailMessage()
     message["From"] = current_app.config["MAIL_DEFAULT_SENDER"]
-    message["To"] = formataddr((to_name, to))
+    # A name is typed by people: line breaks in it would make the header invalid.
+    message["To"] = formataddr((" ".join(to_name.split()), to))
     message["Subject"] = subject
     message["Message-ID"] = make_msgid(domain="helpdesk.local")
     message.set_content(body)
