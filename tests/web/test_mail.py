@@ -131,3 +131,23 @@ def test_links_in_mail_use_the_base_url_not_the_host_header(client, make, mailbo
     for body in bodies:
         assert "evil.example" not in body
         assert "http://helpdesk.test/" in body
+
+
+def test_a_name_with_line_breaks_neither_breaks_nor_injects_mail(client, make, login_as,
+                                                                 mailbox):
+    response = client.post("/register", data={
+        "name": "Eve\r\nBcc: victim@example.com", "email": "eve@example.com",
+        "password": "long-enough-1", "confirm": "long-enough-1", "language": "en"})
+    assert response.status_code == 302
+    response = client.post("/tickets/new", data={
+        "subject": "Hello", "priority": "normal", "body": "A question"})
+    assert response.status_code == 302
+    ref = response.headers["Location"].rsplit("/", 1)[1]
+    login_as(make.agent(1))
+    response = client.post(f"/tickets/{ref}/messages", data={
+        "kind": "public", "body": "An answer", "version": "1", "confirmed_public": "y"})
+    assert response.status_code == 302
+    mailbox.wait_for(2)
+    assert [rcpt for rcpt, _m in mailbox.messages] == [["eve@example.com"]] * 2
+    for _rcpt, mail in mailbox.messages:
+        assert "\n" not in mail["To"] and mail["Bcc"] is None
