@@ -21,6 +21,7 @@ import secrets
 import shutil
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -265,6 +266,8 @@ def bench_size(size: int, args, workdir: Path) -> dict:
           f"(rows: {info['rows']}, database {db_mib:.0f} MiB)", flush=True)
     out = {"size": size, "seed": {k: v for k, v in info.items() if k != "ticket_refs"},
            "database_mib": round(db_mib, 1), "results": {}, "memory": {}}
+    if args.ab_rounds:    # an untouched copy for the alternating queue comparison
+        shutil.copytree(instance, workdir / f"pristine-{size}")
     base_env = {k: v for k, v in os.environ.items() if not k.startswith("HELPDESK_")}
 
     # The ceiling, served the same way, in the same run.
@@ -321,6 +324,61 @@ def bench_size(size: int, args, workdir: Path) -> dict:
     return out
 
 
+def queue_ab(runs: list[dict], args, workdir: Path) -> dict:
+    """The queue page of every size, measured in alternation on untouched copies.
+
+    Other processes on the machine come and go; alternating short runs exposes every
+    size to the same conditions, so the growth figure is fair on a busy machine too.
+    """
+    print(f"\n== queue page, sizes alternating ({args.ab_rounds} rounds of "
+          f"{args.ab_seconds} s) ==", flush=True)
+    base_env = {k: v for k, v in os.environ.items() if not k.startswith("HELPDESK_")}
+    servers, cookies = {}, {}
+    sizes = [run["size"] for run in runs]
+    try:
+        for run in runs:
+            size = run["size"]
+            instance = workdir / f"pristine-{size}"
+            env = dict(base_env, HELPDESK_INSTANCE_PATH=str(instance),
+                       HELPDESK_DATABASE_URL=f"sqlite:///{instance / 'helpdesk.sqlite3'}",
+                       HELPDESK_SECRET_KEY=secrets.token_urlsafe(32))
+            server = start_gunicorn(f"helpdesk-{size}", "helpdesk:create_app()", cwd=ROOT,
+                                    env=env, workers=args.workers,
+                                    log=workdir / f"log-ab-{size}.txt", ready_path="/login")
+            servers[size] = server
+            agent = Client(server.base)
+            agent.login(run["seed"]["l1_agent"], run["seed"]["password"])
+            check(agent, "/queue", 200)
+            cookies[size] = {"BENCH_COOKIE": agent.cookie_header()}
+            run_wrk("warm-up", server.base + "/queue", duration=max(args.warmup, 1),
+                    threads=args.threads, connections=args.connections,
+                    env_extra=cookies[size], path_label="/queue")
+        samples: dict[int, list[Result]] = {size: [] for size in sizes}
+        for _round in range(args.ab_rounds):
+            for size in sizes:
+                server = servers[size]
+                cpu_before = server.cpu_seconds()
+                result = run_wrk(f"queue {size}", server.base + "/queue",
+                                 duration=args.ab_seconds, threads=args.threads,
+                                 connections=args.connections, env_extra=cookies[size],
+                                 path_label="/queue")
+                result.cpu_ms = round((server.cpu_seconds() - cpu_before) * 1000
+                                      / max(result.requests, 1), 3)
+                samples[size].append(result)
+    finally:
+        for server in servers.values():
+            server.stop()
+    out = {}
+    for size, results in samples.items():
+        med = {key: statistics.median(getattr(r, key) for r in results)
+               for key in ("rps", "p50_ms", "p95_ms", "cpu_ms")}
+        out[size] = med
+        print(f"    {size:>9,} tickets   median {med['rps']:7.1f} req/s  p50 "
+              f"{med['p50_ms']:6.2f} ms  p95 {med['p95_ms']:6.2f} ms  CPU "
+              f"{med['cpu_ms']:6.2f} ms/req", flush=True)
+    return out
+
+
 # -- report -------------------------------------------------------------------------------
 
 def _mem(workers: list[dict]) -> str:
@@ -355,7 +413,7 @@ def print_table(run: dict) -> None:
           f"hello: {_mem(run['memory'].get('ceiling', []))}")
 
 
-def evaluate(runs: list[dict]) -> list[dict]:
+def evaluate(runs: list[dict], ab: dict | None = None) -> list[dict]:
     """The targets, checked at the largest size (100,000 in the standard run)."""
     big = max(runs, key=lambda r: r["size"])
     small = min(runs, key=lambda r: r["size"])
@@ -388,6 +446,14 @@ def evaluate(runs: list[dict]) -> list[dict]:
         add(f"queue p50 at {big['size']:,} vs {small['size']:,} <= "
             f"{TARGETS['queue_growth']}x", round(slow50, 3), slow50 <= TARGETS["queue_growth"],
             f"{slow50:.2f}x")
+        if ab and big["size"] in ab and small["size"] in ab:
+            a, b = ab[small["size"]], ab[big["size"]]
+            slow_ab = a["rps"] / max(b["rps"], 0.001)
+            add(f"queue at {big['size']:,} vs {small['size']:,}, alternating runs (req/s) "
+                f"<= {TARGETS['queue_growth']}x", round(slow_ab, 3),
+                slow_ab <= TARGETS["queue_growth"],
+                f"{slow_ab:.2f}x  (p50 {b['p50_ms'] / max(a['p50_ms'], 0.001):.2f}x, "
+                f"CPU {b['cpu_ms'] / max(a['cpu_ms'], 0.001):.2f}x)")
         if res["queue"].get("cpu_ms") and small["results"]["queue"].get("cpu_ms"):
             slow_cpu = res["queue"]["cpu_ms"] / small["results"]["queue"]["cpu_ms"]
             add(f"queue CPU/request at {big['size']:,} vs {small['size']:,} <= "
@@ -414,6 +480,11 @@ def main(argv=None) -> int:
                         help="how many level-1 tickets the ticket-page run rotates over")
     parser.add_argument("--mail-suppress", action="store_true",
                         help="suppress mail (default: the console transport, to the log)")
+    parser.add_argument("--ab-rounds", type=int, default=3,
+                        help="rounds of the alternating queue comparison of the sizes "
+                             "(0: skip)")
+    parser.add_argument("--ab-seconds", type=int, default=5,
+                        help="seconds per size and round in that comparison (5)")
     parser.add_argument("--keep", action="store_true", help="keep the temporary instances")
     parser.add_argument("--results", type=Path, default=BENCH / "results")
     args = parser.parse_args(argv)
@@ -425,16 +496,20 @@ def main(argv=None) -> int:
     print(f"helpdesk benchmark: sizes {sizes}, {args.duration} s per page (+{args.warmup} s "
           f"warm-up), gunicorn {args.workers} sync workers, wrk -t{args.threads} "
           f"-c{args.connections}; work folder {workdir}", flush=True)
-    runs = []
+    runs, ab = [], None
+    if len(sizes) < 2:
+        args.ab_rounds = 0
     try:
         for size in sizes:
             runs.append(bench_size(size, args, workdir))
+        if args.ab_rounds:
+            ab = queue_ab(runs, args, workdir)
     finally:
         if not args.keep:
             shutil.rmtree(workdir, ignore_errors=True)
     for run in runs:
         print_table(run)
-    checks = evaluate(runs) if runs else []
+    checks = evaluate(runs, ab) if runs else []
     args.results.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT,
@@ -446,7 +521,9 @@ def main(argv=None) -> int:
         "when": stamp, "commit": commit, "uncommitted": [d[3:] for d in dirty if d.strip()],
         "python": platform.python_version(),
         "cpus": os.cpu_count(), "options": {k: str(v) for k, v in vars(args).items()},
-        "targets": TARGETS, "runs": runs, "checks": checks}, indent=2))
+        "targets": TARGETS, "runs": runs,
+        "queue_alternating": {str(k): v for k, v in (ab or {}).items()},
+        "checks": checks}, indent=2))
     print(f"\nResults written to {out.relative_to(ROOT) if out.is_relative_to(ROOT) else out}")
     return 0
 
