@@ -227,3 +227,34 @@ def _check_page(make, client, actor, page, expected):
 def app_config(app_config):
     # The matrix is about who may do what; mail is tested elsewhere (and costs time here).
     return {**app_config, "MAIL_SUPPRESS": True}
+
+
+# The ticket page offers exactly the actions the matrix allows: hidden buttons are absent.
+CONTROLS = {
+    "reply": 'action="/tickets/{ref}/messages"',
+    "note": 'value="internal"',
+    "update": 'action="/tickets/{ref}/update"',
+    "take": 'action="/tickets/{ref}/take"',
+    "escalate": 'href="/tickets/{ref}/escalate"',
+    "return": 'href="/tickets/{ref}/return"',
+}
+PAGE_CASES = [
+    pytest.param(actor, level, id=f"{actor}-L{level}")
+    for actor, actions in MATRIX.items()
+    for level in (1, 2, 3)
+    if actions["view"][level - 1] == Y
+]
+
+
+@pytest.mark.parametrize("actor_name, level", PAGE_CASES)
+def test_ticket_page_offers_only_allowed_actions(make, client, login_as, actor_name, level):
+    actor = _actor(make, actor_name, level)
+    requester = actor if actor_name == "requester" else make.user()
+    ticket = make.ticket(requester, level=level)
+    login_as(actor)
+    page = client.get(f"/tickets/{ticket.ref}").get_data(as_text=True)
+    for action, marker in CONTROLS.items():
+        allowed = MATRIX[actor_name][action][level - 1] == Y
+        if action == "note":
+            allowed = allowed and actor.is_staff       # a customer's "note" is a reply
+        assert (marker.format(ref=ticket.ref) in page) is allowed, action
