@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import io
 import re
+from datetime import datetime
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -427,3 +428,15 @@ def test_specialist_returns_to_level_1_with_instructions(client, make, login_as,
     assert mail["Subject"] == f"[{ticket.ref}] Returned to level 1"
     assert "Fixed the sync; ask the customer to retry" in mail.get_content()
     assert mailbox.to(ticket.requester.email) == []
+
+
+@pytest.mark.parametrize("language, shown", [("en", "1/15/30, 1:00 PM"),
+                                             ("de", "15.01.30, 13:00")])
+def test_expected_update_is_shown_in_local_time(client, make, login_as, language, shown):
+    customer = make.user(language=language)
+    ticket = make.ticket(customer)
+    ticket.update_due_at = datetime(2030, 1, 15, 12, 0)        # UTC; 13:00 in Berlin
+    db.session.commit()
+    login_as(customer)
+    page = text_of(client.get(f"/tickets/{ticket.ref}").get_data(as_text=True))
+    assert shown in page
