@@ -267,3 +267,13 @@ def test_old_failures_and_a_good_login_reset_the_count(client, make):
             assert _login(client, user.email, "wrong").status_code == 200
         assert _login(client, user.email, PASSWORD).status_code == 302
         client.post("/logout")
+
+
+def test_session_cookie_is_http_only_and_same_site(client, make):
+    user = make.user()
+    response = client.post("/login", data={"email": user.email, "password": PASSWORD,
+                                           "remember": "y"})
+    cookies = response.headers.getlist("Set-Cookie")
+    assert {c.split("=", 1)[0] for c in cookies} >= {"session", "remember_token"}
+    for cookie in cookies:
+        assert "HttpOnly" in cookie and "SameSite=Lax" in cookie, cookie

@@ -58,3 +58,16 @@ def test_post_with_token_works(client, make):
     page = client.get("/tickets").get_data(as_text=True)
     response = client.post("/logout", data={"csrf_token": _token(page)})
     assert response.status_code == 302 and response.headers["Location"] == "/login"
+
+
+def test_state_changing_routes_do_not_answer_get(app, client, make, login_as):
+    login_as(make.agent(2))
+    make.ticket(make.user())
+    post_only = [url for url in _post_urls(app)
+                 if "GET" not in app.url_map.bind("localhost").match(
+                     url, method="POST", return_rule=True)[0].methods]
+    assert "/tickets/HD-000001/take" in post_only and "/logout" in post_only
+    for url in post_only:
+        # 405, or 404 where a page route with a wider pattern answers the GET instead
+        assert client.get(url).status_code in (404, 405), url
+    assert client.get("/tickets/HD-000001/take").status_code == 405
