@@ -62,7 +62,7 @@ def parse_file(path: Path) -> tuple[dict, str]:
         raise BadFile(f"front matter is not valid YAML ({str(exc).splitlines()[0]})") from None
     if not isinstance(front, dict):
         raise BadFile("front matter must be a mapping of keys to values")
-    return front, parts[1].lstrip("-").lstrip("\n")
+    return front, parts[1].lstrip("-").lstrip("\n").rstrip()
 
 
 def _choice(front: dict, key: str, allowed, default: str) -> str:

@@ -176,6 +176,8 @@ def test_import_twice_updates_and_reports_bad_files(app, runner, make, tmp_path)
     assert "Exported 1" in runner.invoke(args=["kb", "export", str(out)]).output
     exported = (out / "refund-basics.md").read_text()
     assert exported.startswith("---\ntitle: Refund basics\n") and "status: published" in exported
+    again = runner.invoke(args=["kb", "import", str(out)])
+    assert "0 created, 0 updated, 1 unchanged" in again.output      # a round trip changes nothing
 
 
 def test_demo_seeds_forty_articles_in_both_languages_and_links_tickets(app):
