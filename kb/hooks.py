@@ -15,9 +15,12 @@ def health_check(app: Flask) -> tuple[str, bool, dict]:
     """/healthz: is there an index, how many documents, how far behind the outbox."""
     state = index.status(app)
     ok = state.present and state.lag <= int(app.config["KB_HEALTHY_LAG"])
-    return "search_index", ok, {"present": state.present, "documents": state.documents,
-                                "applied_outbox_id": state.applied,
-                                "newest_outbox_id": state.newest, "lag": state.lag}
+    details = {"present": state.present, "documents": state.documents,
+               "applied_outbox_id": state.applied, "newest_outbox_id": state.newest,
+               "lag": state.lag}
+    if not state.present:
+        details["rebuilding"] = index.rebuild_soon(app) or None
+    return "search_index", ok, details
 
 
 def nav_items(user) -> list[dict]:

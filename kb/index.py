@@ -223,6 +223,32 @@ class LengthFreeBM25F(scoring.BM25F):
 WEIGHTING = LengthFreeBM25F()
 
 
+_rebuilding = threading.Lock()
+
+
+def rebuild_soon(app: Flask) -> bool:
+    """Start rebuilding a missing index in a background thread (one per process).
+
+    Called by the health check, so a freshly started host brings its index up without
+    waiting for someone to search. Returns whether a rebuild was started.
+    """
+    if exists(app) or not _rebuilding.acquire(blocking=False):
+        return False
+    app = getattr(app, "_get_current_object", lambda: app)()   # a proxy dies with the request
+
+    def run():
+        try:
+            with app.app_context():
+                ensure_index(app)
+        except (LockError, OSError):
+            log.exception("background rebuild of the search index failed")
+        finally:
+            _rebuilding.release()
+
+    threading.Thread(target=run, name="kb-index-rebuild", daemon=True).start()
+    return True
+
+
 # -- the searcher cache ---------------------------------------------------------------
 
 _local = threading.local()
