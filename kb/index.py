@@ -43,7 +43,7 @@ log = logging.getLogger(__name__)
 
 META_ID = "__meta__"
 # Bump when the schema or the analysis changes: an index of another version is rebuilt.
-SCHEMA_VERSION = "3"
+SCHEMA_VERSION = "4"
 SNIPPET_CHARS = 1200
 LANGS = ("en", "de")
 BATCH = 500
@@ -102,7 +102,9 @@ def document(row) -> dict:
         "snippet": ((summary + " — ") if summary else "") + text[:SNIPPET_CHARS],
         "spell": f"{title} {tag_text}",
         f"title_{lang}": title, f"tags_{lang}": tag_text,
-        f"body_{lang}": f"{summary or ''} {text}",
+        # The body field holds everything, so "all words" can be matched on it alone
+        # (see kb.search: title and tags then only add to the score).
+        f"body_{lang}": f"{title} {tag_text} {summary or ''} {text}",
     }
 
 
