@@ -131,9 +131,14 @@ def database_url(request, tmp_path):
 
 
 def _truncate_all():
-    tables = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
+    """Empty every table and restart the ids. A test leaves a few rows, and deleting them
+    is several times faster than TRUNCATE (which recreates each table's files)."""
     with db.engine.begin() as conn:
-        conn.execute(sa.text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        for table in reversed(db.metadata.sorted_tables):
+            conn.execute(table.delete())
+        conn.execute(sa.text(
+            "SELECT setval(c.oid, 1, false) FROM pg_class c JOIN pg_namespace n "
+            "ON n.oid = c.relnamespace WHERE c.relkind = 'S' AND n.nspname = current_schema()"))
 
 
 @pytest.fixture
