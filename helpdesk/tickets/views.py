@@ -17,7 +17,12 @@ from flask_login import current_user, login_required
 from sqlalchemy.orm.exc import StaleDataError
 
 from helpdesk.accounts.operations import customer_for
-from helpdesk.accounts.permissions import NotAllowed, can_see_internals
+from helpdesk.accounts.permissions import (
+    NotAllowed,
+    can_add_note,
+    can_reply,
+    can_see_internals,
+)
 from helpdesk.extensions import db
 from helpdesk.signals import articles_used
 from helpdesk.tickets import bp
@@ -120,6 +125,10 @@ def add_reply(ref):
     ticket = get_visible_ticket_or_404(ref, current_user)
     form = MessageForm()
     internal = form.kind.data == "internal" and can_see_internals(current_user)
+    # Refused first: form errors, the confirmation prompt or a conflict page are not for
+    # someone who may not write here.
+    if not (can_add_note if internal else can_reply)(current_user, ticket):
+        abort(404)
     form.status_after.choices = [("", "")] + [(s.value, s.label) for s in Status]
     if not form.validate_on_submit():
         return render_ticket(ticket, message_form=form, status=400)
