@@ -258,3 +258,30 @@ def test_ticket_page_offers_only_allowed_actions(make, client, login_as, actor_n
         if action == "note":
             allowed = allowed and actor.is_staff       # a customer's "note" is a reply
         assert (marker.format(ref=ticket.ref) in page) is allowed, action
+
+
+# Whoever may read but not write gets 404 for any message POST: before form errors (400),
+# the first-reply prompt (409) or a version conflict (409) could tell them anything.
+WRITE_REFUSED = [
+    pytest.param(actor, level, action, id=f"{actor}-L{level}-{action}")
+    for actor, actions in MATRIX.items()
+    for level in (1, 2, 3)
+    for action in ("reply", "note")
+    if actions["view"][level - 1] == Y and actions[action][level - 1] == N
+]
+
+
+@pytest.mark.parametrize("actor_name, level, action", WRITE_REFUSED)
+def test_refused_message_is_404_whatever_the_form(make, client, login_as, actor_name, level,
+                                                  action):
+    actor = _actor(make, actor_name, level)
+    ticket = make.ticket(make.user(), level=level)
+    login_as(actor)
+    before = ticket_state(ticket.id)
+    kind = "public" if action == "reply" else "internal"
+    for data in ({"kind": kind, "body": "", "version": str(ticket.version)},
+                 {"kind": kind, "body": "No confirmation", "version": str(ticket.version)},
+                 {"kind": kind, "body": "Stale", "version": "0", "confirmed_public": "y"}):
+        response = client.post(f"/tickets/{ticket.ref}/messages", data=data)
+        assert response.status_code == 404, data
+    assert ticket_state(ticket.id) == before
