@@ -164,7 +164,8 @@ def _current_dir(root: Path) -> Path | None:
         version = (path / "KB_SCHEMA").read_text(encoding="ascii").strip()
     except (FileNotFoundError, NotADirectoryError):
         return None
-    return path if version == SCHEMA_VERSION and whoosh_index.exists_in(str(path)) else None
+    # KB_SCHEMA is written after the generation's first commit: it marks a whole index.
+    return path if version == SCHEMA_VERSION else None
 
 
 def exists(app: Flask) -> bool:
