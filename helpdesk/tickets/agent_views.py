@@ -8,7 +8,13 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from helpdesk.accounts.decorators import staff_required
 from helpdesk.accounts.models import User
-from helpdesk.accounts.permissions import NotAllowed, can_escalate, return_targets
+from helpdesk.accounts.permissions import (
+    NotAllowed,
+    can_escalate,
+    can_take,
+    can_update_ticket,
+    return_targets,
+)
 from helpdesk.extensions import db
 from helpdesk.tickets import bp
 from helpdesk.tickets.access import get_visible_ticket_or_404
@@ -71,12 +77,16 @@ def queue():
         channel_choices=channel_choices(), category_choices=category_choices()[1:])
 
 
-def _act(ref, form, action, *, success, template_on_error=None):
-    """Run a versioned ticket action: validate, check the version, act, commit.
+def _act(ref, form, action, *, success, template_on_error=None, allowed=None):
+    """Run a versioned ticket action: check the permission, validate, check the version,
+    act, commit.
 
-    On a concurrent change the ticket page explains what changed instead.
+    Someone who may not act gets 404 before any form error or conflict page. On a
+    concurrent change the ticket page explains what changed instead.
     """
     ticket = get_visible_ticket_or_404(ref, current_user)
+    if allowed is not None and not allowed(current_user, ticket):
+        abort(404)
     if not form.validate_on_submit():
         if template_on_error:
             return template_on_error(ticket, form)
@@ -111,7 +121,8 @@ def update(ref):
         update_ticket(ticket, by=current_user, changes=TicketChanges(
             status=Status(form.status.data), priority=Priority(form.priority.data),
             category=category))
-    return _act(ref, form, action, success=_("The ticket has been updated."))
+    return _act(ref, form, action, success=_("The ticket has been updated."),
+                allowed=can_update_ticket)
 
 
 @bp.post("/tickets/<ref>/take")
@@ -119,7 +130,7 @@ def update(ref):
 def take(ref):
     form = ActionForm()
     return _act(ref, form, lambda t: assign(t, by=current_user, assignee=current_user),
-                success=_("The ticket is now yours."))
+                success=_("The ticket is now yours."), allowed=can_take)
 
 
 @bp.post("/tickets/<ref>/assign")
@@ -132,7 +143,8 @@ def assign_ticket(ref):
         assignee = db.session.get(User, form.assignee.data) if form.assignee.data else None
         assign(ticket, by=current_user, assignee=assignee)
     form.assignee.pre_validate = lambda _form: None
-    return _act(ref, form, action, success=_("The assignment has been saved."))
+    return _act(ref, form, action, success=_("The assignment has been saved."),
+                allowed=can_update_ticket)
 
 
 def _handoff_page(template, ticket, form, conflict=False):
