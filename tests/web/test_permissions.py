@@ -285,3 +285,27 @@ def test_refused_message_is_404_whatever_the_form(make, client, login_as, actor_
         response = client.post(f"/tickets/{ticket.ref}/messages", data=data)
         assert response.status_code == 404, data
     assert ticket_state(ticket.id) == before
+
+
+ACTION_REFUSED = [
+    pytest.param(actor, level, action, id=f"{actor}-L{level}-{action}")
+    for actor, actions in MATRIX.items()
+    for level in (1, 2, 3)
+    for action in ("update", "take")
+    if actions["view"][level - 1] == Y and actions[action][level - 1] == N
+    and actor not in ("requester", "other_customer")    # no staff pages at all: covered
+]
+
+
+@pytest.mark.parametrize("actor_name, level, action", ACTION_REFUSED)
+def test_refused_action_is_404_even_with_a_stale_or_broken_form(make, client, login_as,
+                                                                actor_name, level, action):
+    actor = _actor(make, actor_name, level)
+    ticket = make.ticket(make.user(), level=level)
+    login_as(actor)
+    before = ticket_state(ticket.id)
+    for data in ({"version": "0", "status": "open", "priority": "low"},
+                 {"status": "not-a-status"}):
+        response = client.post(f"/tickets/{ticket.ref}/{action}", data=data)
+        assert response.status_code == 404, data
+    assert ticket_state(ticket.id) == before
