@@ -43,7 +43,7 @@ def _send(user: User, template: str, subject, **context) -> None:
 
     `subject` is a callable so it is translated inside the recipient's locale.
     """
-    if not user.is_active:
+    if not user.is_active or current_app.config.get("MAIL_SUPPRESS"):
         return
     with force_locale(_language(user)):
         body = render_template(f"notifications/{template}.txt", user=user,

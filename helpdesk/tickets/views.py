@@ -72,9 +72,10 @@ def new_ticket():
         except StaffAddress:
             form.customer_email.errors.append(_("That address belongs to a staff account."))
         else:
+            ref = ticket.ref        # read before the commit expires the row
             db.session.commit()
-            flash(_("Ticket %(ref)s has been filed.", ref=ticket.ref), "success")
-            return redirect(url_for("tickets.show_ticket", ref=ticket.ref))
+            flash(_("Ticket %(ref)s has been filed.", ref=ref), "success")
+            return redirect(url_for("tickets.show_ticket", ref=ref))
         db.session.rollback()
     return render_template("tickets/new.html", form=form), 400 if form.errors else 200
 
