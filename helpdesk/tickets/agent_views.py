@@ -103,7 +103,9 @@ def _act(ref, form, action, *, success, template_on_error=None, allowed=None):
                 "check the changes below and try again."), "warning")
         if template_on_error:
             return template_on_error(ticket, form, conflict=True)
-        return render_ticket(ticket, conflict_after=form.seen_event_id(), status=409)
+        # An update keeps what the agent chose, for them to send again after checking.
+        return render_ticket(ticket, conflict_after=form.seen_event_id(), status=409,
+                             update_form=form if isinstance(form, UpdateTicketForm) else None)
     except NotAllowed:
         abort(404)
     flash(success, "success")
