@@ -127,3 +127,23 @@ def test_customer_told_of_a_concurrent_change_sees_no_internal_events(app, clien
     text = text_of(response.get_data(as_text=True))
     assert "My reply" in response.get_data(as_text=True)
     assert "Lena Level1" not in text and "assignee" not in text
+
+
+def test_refused_update_keeps_the_agents_choices(app, make):
+    ticket, [(one, version, seen), (two, _v, _s)] = _two_agents_on_one_ticket(app, make)
+    one.post(f"/tickets/{ticket.ref}/take", data={"version": version, "seen_event": seen})
+    response = two.post(f"/tickets/{ticket.ref}/update", data={
+        "status": "waiting_on_customer", "priority": "urgent", "version": version,
+        "seen_event": seen})
+    assert response.status_code == 409
+    page = response.get_data(as_text=True)
+    assert re.search(r'<option[^>]*selected[^>]*value="urgent"|<option[^>]*value="urgent"'
+                     r'[^>]*selected', page)
+    assert re.search(r'<option[^>]*value="waiting_on_customer"[^>]*selected|'
+                     r'<option[^>]*selected[^>]*value="waiting_on_customer"', page)
+    assert fresh(Ticket, ticket.id).priority == Priority.normal
+    response = two.post(f"/tickets/{ticket.ref}/update", data={
+        "status": "waiting_on_customer", "priority": "urgent",
+        "version": _hidden(page, "version"), "seen_event": _hidden(page, "seen_event")})
+    assert response.status_code == 302
+    assert fresh(Ticket, ticket.id).priority == Priority.urgent
