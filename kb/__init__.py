@@ -22,6 +22,7 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("KB_INDEX_LOCK_TIMEOUT", 30)
     app.config.setdefault("KB_SEARCH_TIME_LIMIT", 0.5)
     app.config.setdefault("KB_HEALTHY_LAG", 100)
+    app.config.setdefault("KB_REINDEX_LIMITMB", 512)     # per indexing process
 
     from helpdesk import health, signals, template_helpers
     from helpdesk.demo import EXTRA_SEEDERS

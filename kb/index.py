@@ -354,12 +354,14 @@ def apply_outbox_quietly(app: Flask) -> int:
 
 # -- rebuild --------------------------------------------------------------------------
 
-def rebuild(app: Flask, *, procs: int | None = None, limitmb: int = 256,
+def rebuild(app: Flask, *, procs: int | None = None, limitmb: int | None = None,
             progress: Callable[[int], None] | None = None) -> int:
     """Build a fresh index from the database in a new folder, then swap it in.
 
     A crash mid-rebuild leaves the old index in use. Returns the number of articles.
+    `limitmb` is the memory per indexing process (KB_REINDEX_LIMITMB, default 512).
     """
+    limitmb = limitmb or int(app.config.get("KB_REINDEX_LIMITMB", 512))
     root = _root(app)
     root.mkdir(parents=True, exist_ok=True)
     folder = root / f"gen-{time.strftime('%Y%m%d%H%M%S')}-{uuid.uuid4().hex[:8]}"
