@@ -37,6 +37,12 @@ def create_app(config: dict | None = None) -> Flask:
     from helpdesk.accounts import login as account_login
     account_login.init_app(app)
 
+    if int(app.config["PROXY_COUNT"]):
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        count = int(app.config["PROXY_COUNT"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=0)
+
     _register_blueprints(app)
     _register_template_helpers(app)
 

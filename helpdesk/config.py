@@ -31,7 +31,8 @@ DEFAULTS: dict[str, object] = {
     # Uploads
     "MAX_ATTACHMENT_BYTES": 10 * 1024 * 1024,
     "MAX_ATTACHMENTS_PER_MESSAGE": 5,
-    "MAX_BODY_CHARS": 50_000,
+    # Reverse proxies in front of the app whose X-Forwarded-For/-Proto to trust (0: none).
+    "PROXY_COUNT": 0,
     # Login throttling: failures per e-mail address and per client address.
     "LOGIN_MAX_FAILURES_PER_ACCOUNT": 5,
     "LOGIN_MAX_FAILURES_PER_IP": 20,

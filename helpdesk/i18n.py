@@ -16,5 +16,9 @@ def select_locale() -> str:
     chosen = request.cookies.get("lang")
     if chosen in LANGUAGES:
         return chosen
-    return (request.accept_languages.best_match(list(LANGUAGES))
-            or current_app.config["DEFAULT_LOCALE"])
+    # "de-CH, en;q=0.5" means German: match on the language, in the browser's order.
+    for tag, _quality in request.accept_languages:
+        language = tag.split("-")[0].split("_")[0].lower()
+        if language in LANGUAGES:
+            return language
+    return current_app.config["DEFAULT_LOCALE"]

@@ -88,7 +88,7 @@ def register():
             login_user(user)
             flash(_("Welcome! Your account is ready."), "success")
             return redirect(_home())
-    return render_template("accounts/register.html", form=form)
+    return render_template("accounts/register.html", form=form), 400 if form.errors else 200
 
 
 @bp.route("/password/forgot", methods=["GET", "POST"])

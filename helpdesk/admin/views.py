@@ -21,7 +21,8 @@ def users():
     text = request.args.get("q", "").strip()[:100]
     query = sa.select(User).order_by(User.role, User.level, User.name)
     if text:
-        query = query.where(sa.or_(User.email.ilike(f"%{text}%"), User.name.ilike(f"%{text}%")))
+        query = query.where(sa.or_(User.email.icontains(text, autoescape=True),
+                                   User.name.icontains(text, autoescape=True)))
     rows = db.session.scalars(query.limit(200)).all()
     return render_template("admin/users.html", users=rows, q=text)
 

@@ -124,7 +124,9 @@ class Category(db.Model):
 
 
 def _enum(cls, length=24):
-    return sa.Enum(cls, native_enum=False, length=length, validate_strings=True)
+    # Store the values ("return"), not the Python member names ("return_").
+    return sa.Enum(cls, native_enum=False, length=length, validate_strings=True,
+                   values_callable=lambda members: [m.value for m in members])
 
 
 class Ticket(db.Model):

@@ -105,7 +105,8 @@ def add_message(ticket: Ticket, *, author: User, body: str, internal: bool = Fal
     """Add a public reply or an internal note to `ticket`.
 
     A customer's reply reopens a resolved or waiting ticket. A staff reply counts as
-    the first response and may set the status (for example "waiting on customer").
+    the first response and may set the status (for example "waiting on customer"); a
+    note may set it too, without counting as an answer to the customer.
     Raises NotAllowed; the caller commits.
     """
     allowed = can_add_note(author, ticket) if internal else can_reply(author, ticket)
@@ -117,6 +118,8 @@ def add_message(ticket: Ticket, *, author: User, body: str, internal: bool = Fal
     ticket.record(EventKind.note if internal else EventKind.reply, actor=author)
     if not internal:
         _after_public_reply(ticket, author=author, status_after=status_after)
+    elif status_after is not None and status_after != ticket.status:
+        _set_status(ticket, status_after, by=author)
     db.session.flush()
     ticket_replied.send(ticket, message=message, by=author)
     return message
