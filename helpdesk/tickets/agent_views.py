@@ -150,9 +150,16 @@ def assign_ticket(ref):
 
 
 def _handoff_page(template, ticket, form, conflict=False):
+    """Render the hand-off form; after a concurrent change, with what changed."""
     status = 409 if conflict else (400 if form.errors else 200)
+    events = list(ticket.events)
+    last_event_id = max((e.id for e in events), default=0)
+    seen = form.seen_event_id() or last_event_id
+    conflict_events = [e for e in events if e.id > seen] if conflict else []
     form.version.data = str(ticket.version)
-    return render_template(template, ticket=ticket, form=form, conflict=conflict), status
+    form.seen_event.data = str(last_event_id)
+    return render_template(template, ticket=ticket, form=form, conflict=conflict,
+                           conflict_events=conflict_events, staff=True), status
 
 
 @bp.route("/tickets/<ref>/escalate", methods=["GET", "POST"])

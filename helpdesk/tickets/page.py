@@ -21,7 +21,8 @@ from helpdesk.tickets.forms import (
 from helpdesk.tickets.models import Status, Ticket
 
 # Extra panels other packages add to the staff side of the ticket page (the KB's
-# suggested articles): callables taking the ticket, returning (template, context).
+# suggested articles): callables taking the ticket and returning a dict with optional
+# "side" and "composer" template names plus the data those templates read as `panel`.
 STAFF_PANELS: list = []
 
 

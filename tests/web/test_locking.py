@@ -89,6 +89,8 @@ def test_second_escalation_on_a_changed_ticket_keeps_the_handoff_text(app, make)
     assert "Someone else changed this ticket in the meantime." in text_of(page)
     for typed in ("My summary text", "My tried text", "My articles text"):
         assert typed in page
+    assert "Changed by someone else while you were working" in text_of(page)
+    assert "changed the assignee" in text_of(page)     # what the first agent did
     assert ticket_state(ticket.id) == before
 
 
