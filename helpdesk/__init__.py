@@ -1,7 +1,15 @@
 """The Tiered Helpdesk web application."""
 from __future__ import annotations
 
-import secrets
+import sys
+
+# Checked before anything else is imported: on an older Python the first failure would
+# be an obscure ImportError (datetime.UTC, enum.StrEnum) instead of this message.
+if sys.version_info < (3, 11):  # noqa: UP036 (the point is to say so on older versions)
+    raise SystemExit("Tiered Helpdesk needs Python 3.11 or newer; this is Python "
+                     f"{sys.version.split()[0]} ({sys.executable}).")
+
+import secrets  # noqa: E402 (after the version check, on purpose)
 from pathlib import Path
 
 from flask import Flask
@@ -24,7 +32,9 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.update(settings)
     _derive_settings(app)
 
-    from helpdesk import database, extensions, i18n
+    from helpdesk import database, extensions, i18n, text_input
+
+    text_input.init_app(app)
 
     extensions.db.init_app(app)
     extensions.migrate.init_app(app, extensions.db, directory=str(ROOT / "migrations"))
@@ -46,11 +56,12 @@ def create_app(config: dict | None = None) -> Flask:
     _register_blueprints(app)
     _register_template_helpers(app)
 
-    from helpdesk import errors
+    from helpdesk import errors, security_headers
     errors.init_app(app)
+    security_headers.init_app(app)
 
-    from helpdesk.notifications import subscribers
-    subscribers.connect(app)
+    from helpdesk import notifications
+    notifications.init_app(app)
 
     import kb
     kb.init_app(app)
@@ -64,6 +75,10 @@ def _derive_settings(app: Flask) -> None:
         app.config["SECRET_KEY"] = _instance_secret_key(instance)
     if not app.config.get("DATABASE_URL"):
         app.config["DATABASE_URL"] = f"sqlite:///{instance / 'helpdesk.sqlite3'}"
+    # Unset, links in mails point to the fallback and /healthz warns.
+    app.config["BASE_URL_IS_SET"] = bool(app.config.get("BASE_URL"))
+    if not app.config["BASE_URL_IS_SET"]:
+        app.config["BASE_URL"] = settings_module.BASE_URL_FALLBACK
     app.config["SQLALCHEMY_DATABASE_URI"] = app.config["DATABASE_URL"]
     app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {})
     if not app.config.get("INDEX_PATH"):

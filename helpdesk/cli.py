@@ -9,6 +9,7 @@ from helpdesk import create_app
 from helpdesk.accounts.models import Role
 from helpdesk.accounts.operations import EmailTaken, create_user
 from helpdesk.extensions import db
+from helpdesk.text_input import clean_text
 
 
 @click.group(cls=FlaskGroup, create_app=create_app,
@@ -43,6 +44,7 @@ def init_db_command() -> None:
 @with_appcontext
 def create_user_command(email, name, role, level, language, password) -> None:
     """Create a user account."""
+    email, name, password = clean_text(email), clean_text(name), clean_text(password)
     try:
         user = create_user(email=email, name=name, password=password, role=Role(role),
                            level=level, language=language)

@@ -90,6 +90,9 @@ class FoldingAnalyzer(Tokenizer):
                  removestops=True, start_pos=0, start_char=0, tokenize=True, mode="",
                  **kwargs):
         token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        if not value.isascii() and not unicodedata.is_normalized("NFC", value):
+            # "u" + combining diaeresis is "ü": one word, folded like it.
+            value = unicodedata.normalize("NFC", value)
         if not tokenize:               # wildcards and prefixes: normalise, keep whole
             token.text, token.boost, token.stopped = fold(value.lower()), 1.0, False
             if positions:

@@ -35,6 +35,7 @@ from whoosh.util.filelock import FileLock
 
 from helpdesk.clock import utcnow
 from helpdesk.extensions import db
+from helpdesk.text_input import clean_text
 from helpdesk.tickets.models import Category
 from kb.analysis import language_analyzer, plain_text, word_analyzer
 from kb.models import Article, OutboxEntry
@@ -43,7 +44,7 @@ log = logging.getLogger(__name__)
 
 META_ID = "__meta__"
 # Bump when the schema or the analysis changes: an index of another version is rebuilt.
-SCHEMA_VERSION = "4"
+SCHEMA_VERSION = "5"
 SNIPPET_CHARS = 1200
 LANGS = ("en", "de")
 BATCH = 500
@@ -92,9 +93,11 @@ def _select_articles():
 def document(row) -> dict:
     """Return the index document of an article row (see `_COLUMNS`)."""
     article_id, title, summary, body, language, tags, status, visibility, category = row
+    # Rows written before text was cleaned on the way in may hold decomposed umlauts.
+    title, summary = clean_text(title), clean_text(summary or "")
     lang = language if language in LANGS else "en"
-    text = plain_text(body)
-    tag_text = (tags or "").replace(",", " ")
+    text = plain_text(clean_text(body or ""))
+    tag_text = clean_text(tags or "").replace(",", " ")
     return {
         "id": str(article_id), "kind": "article", "status": str(status),
         "visibility": str(visibility), "language": lang, "category": category or "",

@@ -19,6 +19,7 @@ from whoosh import qparser
 from whoosh import query as wq
 from whoosh.collectors import FilterCollector, TimeLimit
 
+from helpdesk.text_input import clean_text
 from kb import index
 from kb.analysis import STOPWORDS, fold
 from kb.permissions import read_scope
@@ -313,7 +314,7 @@ def search(text: str, user, *, category: str | None = None, language: str | None
            app: Flask | None = None) -> SearchResult:
     """Search the articles `user` may read. Never raises on what a person typed."""
     app = app or current_app._get_current_object()
-    text = " ".join((text or "").split())[:MAX_QUERY_CHARS]
+    text = " ".join(clean_text(text or "").split())[:MAX_QUERY_CHARS]
     page = min(max(int(page or 1), 1), MAX_PAGE)
     result = SearchResult(query=text, page=page, per_page=per_page)
     if not text:
@@ -374,7 +375,7 @@ def suggest_for_text(text: str, user, *, limit: int = 5, app: Flask | None = Non
     """Articles for free text (a ticket's subject and body): its rarest words, OR-ed."""
     app = app or current_app._get_current_object()
     s = index.searcher(app)
-    words = _distinctive_words(s, text, 12)
+    words = _distinctive_words(s, clean_text(text or ""), 12)
     if not words:
         return []
     filter_query, key = scope_filter(user)

@@ -24,6 +24,7 @@ import sqlalchemy as sa
 import yaml
 
 from helpdesk.extensions import db
+from helpdesk.text_input import clean_data, clean_text
 from helpdesk.tickets.models import Category
 from kb import curation
 from kb.models import Article, ArticleStatus, Visibility
@@ -48,7 +49,7 @@ def parse_file(path: Path) -> tuple[dict, str]:
     if path.stat().st_size > MAX_FILE_BYTES:
         raise BadFile(f"larger than {MAX_FILE_BYTES // 1000} kB")
     try:
-        text = path.read_text(encoding="utf-8")
+        text = clean_text(path.read_text(encoding="utf-8"))
     except UnicodeDecodeError:
         raise BadFile("not UTF-8 text") from None
     if not text.startswith("---"):
@@ -62,7 +63,8 @@ def parse_file(path: Path) -> tuple[dict, str]:
         raise BadFile(f"front matter is not valid YAML ({str(exc).splitlines()[0]})") from None
     if not isinstance(front, dict):
         raise BadFile("front matter must be a mapping of keys to values")
-    return front, parts[1].lstrip("-").lstrip("\n").rstrip()
+    # YAML escapes ("\\0", "\\x07") can still spell control characters.
+    return clean_data(front), parts[1].lstrip("-").lstrip("\n").rstrip()
 
 
 def _choice(front: dict, key: str, allowed, default: str) -> str:
