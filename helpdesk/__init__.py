@@ -39,6 +39,10 @@ def create_app(config: dict | None = None) -> Flask:
     extensions.db.init_app(app)
     extensions.migrate.init_app(app, extensions.db, directory=str(ROOT / "migrations"))
     extensions.csrf.init_app(app)
+    # In Flask-WTF's place: forms with a stale token come back; then one-time submissions.
+    from helpdesk import stale_forms, submissions
+    stale_forms.init_app(app)
+    submissions.init_app(app)
     extensions.babel.init_app(app, locale_selector=i18n.select_locale,
                               default_translation_directories=str(ROOT / "translations"))
     extensions.limiter.init_app(app)

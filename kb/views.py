@@ -2,21 +2,30 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import abort, flash, jsonify, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy.orm.exc import StaleDataError
 
 from helpdesk.accounts.permissions import NotAllowed
 from helpdesk.errors import wants_json
-from helpdesk.extensions import db
+from helpdesk.extensions import db, limiter
+from helpdesk.stale_forms import shows_form_on_stale_token
 from helpdesk.tickets.categories import category_choices
 from helpdesk.tickets.models import Category
-from kb import bp, curation, feedback, search, ticket_links
+from kb import answers, bp, curation, feedback, readers, search, ticket_links
 from kb import permissions as perms
 from kb.diff import diff_revisions
-from kb.forms import ArticleForm, EmptyForm, FeedbackForm, TransitionForm
-from kb.models import Article, ArticleFeedback, ArticleRevision, ArticleStatus, Visibility
+from kb.forms import AnsweredForm, ArticleForm, EmptyForm, FeedbackForm, TransitionForm
+from kb.models import (
+    AnswerSource,
+    Article,
+    ArticleFeedback,
+    ArticleRevision,
+    ArticleStatus,
+    Visibility,
+)
 
 
 def get_readable_article_or_404(article_id: int) -> Article:
@@ -33,7 +42,8 @@ def _categories() -> dict[str, Category]:
 
 # -- search ---------------------------------------------------------------------------
 
-@bp.get("/", endpoint="search")
+@bp.get("/search", endpoint="search")
+@bp.get("/", endpoint="search")       # registered first: url_for builds /kb/
 def search_view():
     args = request.args
     as_json = args.get("format") == "json" or wants_json()
@@ -72,17 +82,27 @@ def _browse(category: Category | None, language: str | None, limit: int = 30) ->
 @bp.get("/articles/<int:article_id>/<slug>")
 def show_article(article_id, slug=None):
     article = get_readable_article_or_404(article_id)
-    translations = [a for a in db.session.scalars(sa.select(Article).where(
-        Article.translation_key == article.translation_key, Article.id != article.id,
-        perms.visible_articles_filter(current_user)))] if article.translation_key else []
     staff = perms.can_give_feedback(current_user, article)
+    reader = None if staff else readers.reader_key(create=False)
     return render_template(
-        "kb/article.html", article=article, translations=translations,
+        "kb/article.html", article=article, translations=_translations(article),
         feedback_form=FeedbackForm(formdata=None) if staff else None,
         open_feedback=feedback.open_feedback_for(article) if perms.reads_drafts(
             current_user) else [],
         used_on=ticket_links.tickets_using(article) if staff else [],
+        answer_report=answers.answer_report(article) if staff else None,
+        answered_form=None if staff else AnsweredForm(formdata=None, q=request.args.get("q")),
+        has_answered=bool(reader) and answers.has_answered(article, reader),
         action_form=TransitionForm(formdata=None, version=article.version), may=_may(article))
+
+
+def _translations(article: Article) -> list[Article]:
+    """The article's twins in other languages that the current user may read."""
+    if not article.translation_key:
+        return []
+    return list(db.session.scalars(sa.select(Article).where(
+        Article.translation_key == article.translation_key, Article.id != article.id,
+        perms.visible_articles_filter(current_user)).order_by(Article.language)))
 
 
 def _may(article: Article) -> dict[str, bool]:
@@ -103,18 +123,33 @@ def _input_from(form: ArticleForm) -> curation.ArticleInput:
     return curation.ArticleInput(
         title=form.title.data, summary=form.summary.data or "", body=form.body.data,
         language=form.language.data, category=category, tags=form.tags.data or "",
-        visibility=Visibility(form.visibility.data), is_known_error=form.is_known_error.data)
+        visibility=Visibility(form.visibility.data), is_known_error=form.is_known_error.data,
+        translation_key=form.translation_key.data or None)
 
 
 def _article_form(article: Article | None = None) -> ArticleForm:
     if article is None or request.method == "POST":
         form = ArticleForm()
     else:
-        form = ArticleForm(obj=article, category=article.category_id,
-                           visibility=article.visibility.value, version=article.version,
-                           base_revision=_latest_revision_number(article))
-    form.category.choices = category_choices()
+        # Every field from the article (not obj=, which would give the select a Category
+        # object it cannot match, so a save dropped the category).
+        form = ArticleForm(
+            title=article.title, summary=article.summary, body=article.body,
+            category=article.category_id, tags=article.tags, language=article.language,
+            visibility=article.visibility.value, is_known_error=article.is_known_error,
+            translation_key=article.translation_key or "", version=article.version,
+            base_revision=_latest_revision_number(article))
+    form.category.choices = _category_choices(article)
     return form
+
+
+def _category_choices(article: Article | None) -> list[tuple]:
+    """The active categories, plus the article's own if it was deactivated (else lost)."""
+    choices = category_choices()
+    own = article.category if article is not None else None
+    if own is not None and own.id not in {value for value, _label in choices}:
+        choices.append((own.id, own.name_for(str(get_locale() or "en"))))
+    return choices
 
 
 def _latest_revision_number(article: Article) -> int:
@@ -123,6 +158,7 @@ def _latest_revision_number(article: Article) -> int:
 
 
 @bp.route("/articles/new", methods=["GET", "POST"])
+@shows_form_on_stale_token
 @login_required
 def new_article():
     if not perms.can_create_article(current_user):
@@ -140,6 +176,7 @@ def new_article():
 
 
 @bp.route("/articles/<int:article_id>/edit", methods=["GET", "POST"])
+@shows_form_on_stale_token
 @login_required
 def edit_article(article_id):
     article = get_readable_article_or_404(article_id)
@@ -148,16 +185,19 @@ def edit_article(article_id):
     form = _article_form(article)
     if form.validate_on_submit():
         try:
-            curation.revise_article(article, _input_from(form), by=current_user,
-                                    comment=form.comment.data or "",
-                                    seen_version=form.seen_version())
+            revision = curation.revise_article(article, _input_from(form), by=current_user,
+                                               comment=form.comment.data or "",
+                                               seen_version=form.seen_version())
             db.session.commit()
         except (curation.StaleArticle, StaleDataError):
             return _edit_conflict(article_id, form)
-        flash(_("Saved as a new revision."), "success")
+        if revision is None:
+            flash(_("No changes to save."), "info")
+        else:
+            flash(_("Saved as a new revision."), "success")
         return redirect(url_for("kb.show_article", article_id=article.id))
-    return render_template("kb/edit.html", form=form, article=article), \
-        400 if form.errors else 200
+    return render_template("kb/edit.html", form=form, article=article,
+                           translations=_translations(article)), 400 if form.errors else 200
 
 
 def _edit_conflict(article_id: int, form: ArticleForm):
@@ -173,7 +213,7 @@ def _edit_conflict(article_id: int, form: ArticleForm):
     flash(_("Someone else saved this article while you were editing. Your text is still "
             "here; check their changes below and save again."), "warning")
     return render_template("kb/edit.html", form=form, article=article, conflict=changes,
-                           conflict_base=base), 409
+                           conflict_base=base, translations=_translations(article)), 409
 
 
 def _transition(article_id: int, action, done_message: str):
@@ -312,14 +352,24 @@ def review():
 
 # -- customers: "this answered my question" -------------------------------------------
 
+def _answered_limit() -> str:
+    return current_app.config["KB_ANSWERED_RATE_LIMIT"]
+
+
 @bp.post("/articles/<int:article_id>/answered")
+@limiter.limit(_answered_limit, methods=["POST"])
 def mark_answered(article_id):
     article = get_readable_article_or_404(article_id)
-    if not EmptyForm().validate_on_submit():
+    form = AnsweredForm()
+    if not form.validate_on_submit():
         abort(400)
-    curation.mark_answered(article)
+    source = form.answer_source()
+    counted = answers.record_answer(article, reader_key=readers.reader_key(), source=source,
+                                    query=form.q.data)
     db.session.commit()
+    # A repeat gets the same answer as the first click; it just does not count again.
     if wants_json():
-        return jsonify(ok=True)
-    flash(_("Glad we could help! No ticket was filed."), "success")
-    return redirect(url_for("kb.show_article", article_id=article.id))
+        return readers.remember_reader(jsonify(ok=True, counted=counted))
+    flash(_("Glad we could help! No ticket was filed.") if source == AnswerSource.new_ticket
+          else _("Thank you! Glad this article helped."), "success")
+    return readers.remember_reader(redirect(url_for("kb.show_article", article_id=article.id)))

@@ -16,6 +16,7 @@ from helpdesk.accounts.permissions import (
     return_targets,
 )
 from helpdesk.extensions import db
+from helpdesk.stale_forms import shows_form_on_stale_token
 from helpdesk.tickets import bp
 from helpdesk.tickets.access import get_visible_ticket_or_404
 from helpdesk.tickets.categories import category_choices
@@ -163,6 +164,7 @@ def _handoff_page(template, ticket, form, conflict=False):
 
 
 @bp.route("/tickets/<ref>/escalate", methods=["GET", "POST"])
+@shows_form_on_stale_token
 @staff_required
 def escalate_ticket(ref):
     ticket = get_visible_ticket_or_404(ref, current_user)
@@ -184,6 +186,7 @@ def escalate_ticket(ref):
 
 
 @bp.route("/tickets/<ref>/return", methods=["GET", "POST"])
+@shows_form_on_stale_token
 @staff_required
 def return_ticket(ref):
     ticket = get_visible_ticket_or_404(ref, current_user)

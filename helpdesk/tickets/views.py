@@ -24,7 +24,8 @@ from helpdesk.accounts.permissions import (
     can_see_internals,
 )
 from helpdesk.extensions import db
-from helpdesk.signals import articles_used
+from helpdesk.security_headers import download_policy
+from helpdesk.stale_forms import shows_form_on_stale_token
 from helpdesk.tickets import bp
 from helpdesk.tickets.access import get_visible_attachment_or_404, get_visible_ticket_or_404
 from helpdesk.tickets.attachments import UploadRejected, path_of, store_uploads
@@ -37,6 +38,7 @@ from helpdesk.tickets.forms import (
 )
 from helpdesk.tickets.models import Category, Channel, Priority, Status
 from helpdesk.tickets.operations import (
+    MessageRefused,
     NewTicket,
     StaleTicket,
     add_message,
@@ -59,6 +61,7 @@ def home():
 
 
 @bp.route("/tickets/new", methods=["GET", "POST"])
+@shows_form_on_stale_token
 @login_required
 def new_ticket():
     form_class = StaffNewTicketForm if current_user.is_staff else NewTicketForm
@@ -121,6 +124,7 @@ def show_ticket(ref):
 
 
 @bp.post("/tickets/<ref>/messages")
+@shows_form_on_stale_token
 @login_required
 def add_reply(ref):
     ticket = get_visible_ticket_or_404(ref, current_user)
@@ -142,14 +146,18 @@ def add_reply(ref):
         status_after = Status(form.status_after.data) if form.status_after.data else None
         add_message(ticket, author=current_user, body=form.body.data, internal=internal,
                     attachments=attachments,
-                    status_after=status_after if current_user.is_staff else None)
-        _link_articles(ticket, form, internal)
+                    status_after=status_after if current_user.is_staff else None,
+                    article_ids=form.article_id_list())
         db.session.commit()
     except (StaleTicket, StaleDataError):
         return _conflict(ref, form)
     except UploadRejected as exc:
         db.session.rollback()
         form.attachments.errors = [str(exc)]
+        return render_ticket(ticket, message_form=form, status=400)
+    except MessageRefused as exc:       # nothing was changed or sent; the text stays
+        db.session.rollback()
+        form.body.errors = list(exc.reasons)
         return render_ticket(ticket, message_form=form, status=400)
     except NotAllowed:
         abort(404)
@@ -164,13 +172,6 @@ def _needs_public_confirmation(ticket, form, internal) -> bool:
         return False
     return not any(not m.is_internal and m.author_id != ticket.requester_id and m.body
                    for m in ticket.messages)
-
-
-def _link_articles(ticket, form, internal) -> None:
-    """Record which knowledge-base articles went into a reply (the kb package listens)."""
-    ids = [int(x) for x in (form.article_ids.data or "").split(",") if x.strip().isdigit()]
-    if ids:
-        articles_used.send(ticket, article_ids=ids[:20], by=current_user, internal=internal)
 
 
 def _conflict(ref, form):
@@ -202,6 +203,7 @@ def close_ticket(ref):
 
 
 @bp.get("/attachments/<int:attachment_id>")
+@download_policy
 @login_required
 def download_attachment(attachment_id):
     attachment = get_visible_attachment_or_404(attachment_id, current_user)
@@ -210,8 +212,6 @@ def download_attachment(attachment_id):
         abort(404)
     response = send_file(path, mimetype="application/octet-stream", as_attachment=True,
                          download_name=attachment.filename, max_age=0)
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
     response.headers["Cache-Control"] = "private, no-store"
     return response
 
