@@ -8,6 +8,7 @@ from flask.cli import FlaskGroup, with_appcontext
 from helpdesk import create_app
 from helpdesk.accounts.models import Role
 from helpdesk.accounts.operations import EmailTaken, create_user
+from helpdesk.accounts.passwords import password_problem
 from helpdesk.extensions import db
 from helpdesk.text_input import clean_text
 
@@ -45,6 +46,9 @@ def init_db_command() -> None:
 def create_user_command(email, name, role, level, language, password) -> None:
     """Create a user account."""
     email, name, password = clean_text(email), clean_text(name), clean_text(password)
+    problem = password_problem(password, email=email, name=name)
+    if problem:
+        raise click.ClickException(problem)
     try:
         user = create_user(email=email, name=name, password=password, role=Role(role),
                            level=level, language=language)

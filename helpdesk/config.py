@@ -42,6 +42,12 @@ DEFAULTS: dict[str, object] = {
     "RATELIMIT_STORAGE_URI": "memory://",
     "RATELIMIT_ENABLED": True,
     "PASSWORD_RESET_MAX_AGE": 3600,
+    # Accounts: how long "Stay logged in" lasts (and any login session at most), how long
+    # the link that confirms a new account's address works, and how hard to guess a
+    # password must be (zxcvbn score 0-4).
+    "REMEMBER_DAYS": 30,
+    "CONFIRM_EMAIL_MAX_AGE": 3 * 24 * 3600,
+    "PASSWORD_MIN_SCORE": 3,
     "QUEUE_PAGE_SIZE": 25,
     "DEFAULT_LOCALE": "en",
     # Times are stored in UTC and shown in this zone.

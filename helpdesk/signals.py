@@ -10,4 +10,7 @@ ticket_escalated = _signals.signal("ticket-escalated")
 ticket_returned = _signals.signal("ticket-returned")
 ticket_assigned = _signals.signal("ticket-assigned")
 password_reset_requested = _signals.signal("password-reset-requested")
+email_confirmation_requested = _signals.signal("email-confirmation-requested")
+# someone tried to register with the address of an existing account
+registration_for_existing_account = _signals.signal("registration-for-existing-account")
 articles_used = _signals.signal("articles-used")            # KB articles put into a reply

@@ -17,7 +17,7 @@ from jinja2 import BytecodeCache
 
 from helpdesk import create_app
 from helpdesk.extensions import db
-from tests.factories import Factories
+from tests.factories import Factories, login_session_id
 
 PG_SERVER_URL = os.environ.get("HELPDESK_TEST_POSTGRES_URL",
                                "postgresql+psycopg://postgres@127.0.0.1:5432/test")
@@ -248,7 +248,7 @@ def login_as(client):
     def login(user):
         with client.session_transaction() as session:
             session.clear()
-            session["_user_id"] = user.get_id()
+            session["_user_id"] = login_session_id(user)
             session["_fresh"] = True
         return client
     return login

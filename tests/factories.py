@@ -4,11 +4,13 @@ from __future__ import annotations
 import io
 import itertools
 import re
+from datetime import timedelta
 
 import sqlalchemy as sa
 from werkzeug.datastructures import FileStorage
 from werkzeug.security import generate_password_hash
 
+from helpdesk.accounts.login_sessions import start_login_session
 from helpdesk.accounts.models import Role, User
 from helpdesk.accounts.operations import create_user
 from helpdesk.extensions import db
@@ -121,6 +123,14 @@ def ticket_state(ticket_id: int) -> dict:
             sa.select(sa.func.count()).select_from(Attachment).join(Message)
             .where(Message.ticket_id == ticket_id)),
     }
+
+
+def login_session_id(user: User, *, user_agent: str = "pytest") -> str:
+    """Open a real login session for `user` (as logging in does) and return its cookie id."""
+    start_login_session(user, user_agent=user_agent, ip="127.0.0.1",
+                        lifetime=timedelta(days=30))
+    db.session.commit()
+    return user.get_id()
 
 
 def fresh(model, ident):

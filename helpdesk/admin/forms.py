@@ -4,6 +4,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, Length, Optional, Regexp
 
+from helpdesk.accounts.forms import AcceptablePassword
 from helpdesk.accounts.models import Role
 
 ROLE_CHOICES = [(Role.customer.value, _l("Customer")), (Role.agent.value, _l("Agent")),
@@ -21,7 +22,7 @@ class UserForm(FlaskForm):
 class NewUserForm(UserForm):
     email = EmailField(_l("E-mail"), validators=[DataRequired(), Email(), Length(max=254)])
     password = PasswordField(_l("Initial password (optional)"),
-                             validators=[Optional(), Length(min=8, max=200)])
+                             validators=[Optional(), Length(max=200), AcceptablePassword()])
 
 
 class CategoryForm(FlaskForm):

@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 
 from helpdesk import signals
 from helpdesk.accounts.models import Role, User
-from helpdesk.accounts.tokens import make_reset_token
+from helpdesk.accounts.tokens import make_confirm_token, make_reset_token
 from helpdesk.extensions import db
 from helpdesk.notifications import mail
 from helpdesk.tickets.models import Status, Ticket
@@ -24,6 +24,9 @@ def connect(app: Flask) -> None:
     signals.ticket_escalated.connect(on_escalated, weak=False)
     signals.ticket_returned.connect(on_returned, weak=False)
     signals.password_reset_requested.connect(on_password_reset, weak=False)
+    signals.email_confirmation_requested.connect(on_confirmation_requested, weak=False)
+    signals.registration_for_existing_account.connect(on_registration_for_existing,
+                                                      weak=False)
 
 
 def _link(endpoint: str, **values) -> str:
@@ -119,3 +122,15 @@ def on_password_reset(user: User, **_extra) -> None:
     _send(user, "password_reset", lambda: _("Reset your password"),
           link=_link("accounts.reset_password", token=make_reset_token(user)),
           hours=int(current_app.config["PASSWORD_RESET_MAX_AGE"]) // 3600)
+
+
+def on_confirmation_requested(user: User, **_extra) -> None:
+    _send(user, "confirm_email", lambda: _("Confirm your e-mail address"),
+          link=_link("accounts.confirm_email", token=make_confirm_token(user)),
+          days=int(current_app.config["CONFIRM_EMAIL_MAX_AGE"]) // 86400)
+
+
+def on_registration_for_existing(user: User, **_extra) -> None:
+    _send(user, "registration_for_existing_account",
+          lambda: _("Someone tried to create an account with your address"),
+          login_link=_link("accounts.login"), reset_link=_link("accounts.forgot_password"))

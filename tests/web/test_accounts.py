@@ -14,7 +14,7 @@ from helpdesk import create_app
 from helpdesk.accounts.models import LoginAttempt, User
 from helpdesk.clock import utcnow
 from helpdesk.extensions import db
-from tests.factories import PASSWORD, flashes, fresh, text_of
+from tests.factories import PASSWORD, flashes, fresh, login_session_id, text_of
 
 
 def _login(client, email, password, next_=None):
@@ -22,29 +22,71 @@ def _login(client, email, password, next_=None):
     return client.post(url, data={"email": email, "password": password})
 
 
-def test_register_creates_customer_and_logs_in(client):
+def _link_in_mail(mailbox, email, path) -> str:
+    """Return the path of the link to `path` in the newest mail to `email`."""
+    mailbox.wait_for(1)
+    body = mailbox.to(email)[-1].get_content()
+    match = re.search(rf"http://helpdesk\.test({path}\S+)", body)
+    assert match, body
+    return match.group(1)
+
+
+def test_register_creates_customer_who_confirms_by_mail_and_is_logged_in(client, mailbox):
     response = client.post("/register", data={
         "name": "Ada Shop", "email": "Ada@Example.com", "shop_name": "Ada's Yarn",
         "password": "long-enough-1", "confirm": "long-enough-1", "language": "de"})
-    assert response.status_code == 302 and response.headers["Location"] == "/"
+    assert response.status_code == 302 and response.headers["Location"] == "/login"
+    [(category, message)] = flashes(client)
+    assert category == "info" and "sent an e-mail to ada@example.com" in message
     user = db.session.scalar(sa.select(User).where(User.email == "ada@example.com"))
     assert (user.name, user.role.value, user.language, user.shop_name) == (
         "Ada Shop", "customer", "de", "Ada's Yarn")
-    assert user.check_password("long-enough-1")
+    assert user.check_password("long-enough-1") and not user.is_email_confirmed
+    assert client.get("/tickets").status_code == 302             # not logged in yet
+    path = _link_in_mail(mailbox, "ada@example.com", "/confirm/")
+
+    # Opening the link (a mail scanner does too) changes nothing; the button confirms.
+    assert client.get(path).status_code == 200
+    assert not fresh(User, user.id).is_email_confirmed
+    response = client.post(path)
+    assert response.status_code == 302 and response.headers["Location"] == "/"
+    assert fresh(User, user.id).is_email_confirmed
     assert client.get("/tickets").status_code == 200
+    # The link works once.
+    client.post("/logout")
+    response = client.post(path)
+    assert response.status_code == 302 and response.headers["Location"] == "/login"
+    assert client.get("/tickets").status_code == 302
 
 
-def test_register_with_taken_address_or_short_password_keeps_the_form(client, make):
-    make.user(email="taken@example.com")
-    response = client.post("/register", data={
-        "name": "Second", "email": "taken@example.com", "password": "long-enough-1",
+def test_unconfirmed_account_cannot_log_in_and_gets_a_new_link(client, mailbox):
+    client.post("/register", data={
+        "name": "Bo", "email": "bo@example.com", "password": "long-enough-1",
         "confirm": "long-enough-1", "language": "en"})
-    assert "An account with this e-mail already exists" in response.get_data(as_text=True)
+    mailbox.wait_for(1)
+    response = _login(client, "bo@example.com", "long-enough-1")
+    assert response.status_code == 200
+    assert "Please confirm your e-mail address first" in text_of(response.get_data(as_text=True))
+    assert client.get("/tickets").status_code == 302
+    mailbox.wait_for(2)
+    assert len(mailbox.to("bo@example.com")) == 2
+    # A wrong password says nothing about the account.
+    response = _login(client, "bo@example.com", "wrong-password")
+    assert "E-mail or password is wrong." in response.get_data(as_text=True)
+    path = _link_in_mail(mailbox, "bo@example.com", "/confirm/")
+    assert client.post(path).status_code == 302
+    client.post("/logout")
+    assert _login(client, "bo@example.com", "long-enough-1").status_code == 302
+
+
+def test_register_with_short_password_keeps_the_form(client):
     response = client.post("/register", data={
         "name": "Kept Name", "email": "new@example.com", "password": "short",
         "confirm": "short", "language": "en"})
-    assert 'value="Kept Name"' in response.get_data(as_text=True)
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(User)) == 1
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert 'value="Kept Name"' in page and "Use at least 8 characters." in page
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(User)) == 0
 
 
 def test_login_and_logout(client, make):
@@ -140,7 +182,8 @@ def test_password_reset_by_mail_works_once(client, make, mailbox):
     client.post("/logout")
 
     # Second use of the same link: refused, password unchanged.
-    response = client.post(path, data={"password": "another-pw-1", "confirm": "another-pw-1"})
+    response = client.post(path, data={"password": "another-pw-1-x",
+                                       "confirm": "another-pw-1-x"})
     assert response.status_code == 302
     assert response.headers["Location"] == "/password/forgot"
     assert ("error", "This link has expired or was already used. Please ask for a new one."
@@ -200,7 +243,7 @@ def test_deactivated_user_is_logged_out(app, make, login_as, client):
     assert _login(client, user.email, PASSWORD).status_code == 302
     admin_client = app.test_client()
     with admin_client.session_transaction() as session:
-        session["_user_id"] = admin.get_id()
+        session["_user_id"] = login_session_id(admin)
     response = admin_client.post(f"/admin/users/{user.id}", data={
         "name": user.name, "role": "customer", "level": ""})      # "active" unticked
     assert response.status_code == 302

@@ -46,12 +46,12 @@ def test_create_user(empty_app):
     runner.invoke(main, ["init-db"])
     result = runner.invoke(main, ["create-user", "--email", "Lea@Example.com", "--name", "Lea",
                                   "--role", "agent", "--level", "2", "--language", "de",
-                                  "--password", "secret-pw-1"])
+                                  "--password", "lilac-tram-orbit-7"])
     assert result.exit_code == 0, result.output
     assert "Created lea@example.com (agent, level 2)" in result.output
     user = db.session.scalar(sa.select(User).where(User.email == "lea@example.com"))
     assert (user.role, user.level, user.language) == (Role.agent, 2, "de")
-    assert user.check_password("secret-pw-1")
+    assert user.check_password("lilac-tram-orbit-7")
 
     result = runner.invoke(main, ["create-user", "--email", "lea@example.com",
                                   "--password", "x-password-2"])

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from helpdesk.extensions import db
 from helpdesk.tickets.models import Message, Priority, Ticket
-from tests.factories import fresh, text_of, ticket_state
+from tests.factories import fresh, login_session_id, text_of, ticket_state
 
 
 def _hidden(page: str, name: str) -> str:
@@ -24,7 +24,7 @@ def _two_agents_on_one_ticket(app, make):
     for agent in (first, second):
         client = app.test_client()
         with client.session_transaction() as session:
-            session["_user_id"] = agent.get_id()
+            session["_user_id"] = login_session_id(agent)
         page = client.get(f"/tickets/{ticket.ref}").get_data(as_text=True)
         clients.append((client, _hidden(page, "version"), _hidden(page, "seen_event")))
     return ticket, clients

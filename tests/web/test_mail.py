@@ -1,9 +1,11 @@
 """Outgoing mail, as received by the SMTP server in the test process."""
 from __future__ import annotations
 
+import re
+
 from helpdesk.extensions import db
 from helpdesk.tickets.escalation import HandoffInput, escalate
-from tests.factories import fresh
+from tests.factories import fresh, login_session_id
 
 
 def _settle(mailbox, count):
@@ -117,7 +119,7 @@ def test_links_in_mail_use_the_base_url_not_the_host_header(client, make, mailbo
     agent = make.agent(1)
     _settle(mailbox, 1)
     with client.session_transaction(base_url="http://evil.example") as session:
-        session["_user_id"] = agent.get_id()
+        session["_user_id"] = login_session_id(agent)
     response = client.post(f"/tickets/{ticket.ref}/messages", base_url="http://evil.example",
                            data={"kind": "public", "body": "Answer",
                                  "version": str(ticket.version), "confirmed_public": "y"})
@@ -139,6 +141,10 @@ def test_a_name_with_line_breaks_neither_breaks_nor_injects_mail(client, make, l
         "name": "Eve\r\nBcc: victim@example.com", "email": "eve@example.com",
         "password": "long-enough-1", "confirm": "long-enough-1", "language": "en"})
     assert response.status_code == 302
+    mailbox.wait_for(1)
+    confirm_path = re.search(r"http://helpdesk\.test(/confirm/\S+)",
+                             mailbox.messages[0][1].get_content()).group(1)
+    assert client.post(confirm_path).status_code == 302       # confirmed and logged in
     response = client.post("/tickets/new", data={
         "subject": "Hello", "priority": "normal", "body": "A question"})
     assert response.status_code == 302
@@ -147,7 +153,7 @@ def test_a_name_with_line_breaks_neither_breaks_nor_injects_mail(client, make, l
     response = client.post(f"/tickets/{ref}/messages", data={
         "kind": "public", "body": "An answer", "version": "1", "confirmed_public": "y"})
     assert response.status_code == 302
-    mailbox.wait_for(2)
-    assert [rcpt for rcpt, _m in mailbox.messages] == [["eve@example.com"]] * 2
+    mailbox.wait_for(3)
+    assert [rcpt for rcpt, _m in mailbox.messages] == [["eve@example.com"]] * 3
     for _rcpt, mail in mailbox.messages:
         assert "\n" not in mail["To"] and mail["Bcc"] is None
