@@ -53,6 +53,10 @@ DEFAULTS: dict[str, object] = {
     # Times are stored in UTC and shown in this zone.
     "TIMEZONE": "Europe/Berlin",
     "SESSION_COOKIE_SECURE": False,
+    # Redirect plain HTTP to HTTPS (leave off behind a proxy that already does; the dev
+    # server and tests speak HTTP). HSTS is sent on HTTPS responses either way.
+    "FORCE_HTTPS": False,
+    "HSTS_MAX_AGE": 365 * 24 * 3600,
     # Search index (used by the kb package); defaults to <instance>/search-index.
     "INDEX_PATH": "",
 }
