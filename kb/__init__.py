@@ -22,10 +22,17 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("KB_INDEX_LOCK_TIMEOUT", 30)
     app.config.setdefault("KB_SEARCH_TIME_LIMIT", 0.5)
     app.config.setdefault("KB_HEALTHY_LAG", 100)
+    app.config.setdefault("KB_LAG_GRACE", 60)            # seconds a lag may last before /healthz
+    app.config.setdefault("KB_INDEX_CATCHUP_INTERVAL", 1.0)   # web: look at the outbox
+    app.config.setdefault("KB_INDEX_CATCHUP_ROWS", 500)       # before a search, this often
+    app.config.setdefault("KB_REBUILD_DAMAGED", True)    # rebuild a damaged index by itself
     app.config.setdefault("KB_REINDEX_LIMITMB", 512)     # per indexing process
+    # "This answered my question" POSTs per client address (a reader counts once anyway).
+    app.config.setdefault("KB_ANSWERED_RATE_LIMIT", "20 per hour")
 
     from helpdesk import health, signals, template_helpers
     from helpdesk.demo import EXTRA_SEEDERS
+    from helpdesk.tickets.operations import MESSAGE_CHECKS
     from helpdesk.tickets.page import STAFF_PANELS
     from kb import cli, hooks, outbox, views  # noqa: F401 (views attach routes to bp)
 
@@ -36,5 +43,6 @@ def init_app(app: Flask) -> None:
     _add_once(health.CHECKS, hooks.health_check)
     _add_once(template_helpers.NAV_ITEMS, hooks.nav_items)
     _add_once(STAFF_PANELS, hooks.ticket_panel)
+    _add_once(MESSAGE_CHECKS, hooks.check_message)
     _add_once(EXTRA_SEEDERS, hooks.seed_demo_articles)
     hooks.register_template_helpers(app)

@@ -12,22 +12,44 @@ from flask.cli import with_appcontext
 from whoosh.index import LockError
 
 from helpdesk.extensions import db
-from kb import index, transfer
+from kb import index, index_check, index_upkeep, transfer
 
 kb_group = click.Group("kb", help="Knowledge base: search index, import and export.")
 
 
 @kb_group.command("reindex")
 @click.option("--procs", type=int, default=None, help="Indexing processes (default: by size).")
+@click.option("--check", is_flag=True,
+              help="Compare the index with the database and repair only the differences.")
 @with_appcontext
-def reindex_command(procs) -> None:
-    """Rebuild the search index from the database (into a new folder, then swap)."""
+def reindex_command(procs, check: bool) -> None:
+    """Rebuild the search index from the database (into a new folder, then swap).
+
+    Whatever state the index folder is in, this builds a working index.
+    """
     app = current_app._get_current_object()
+    if check:
+        _check(app)
+        return
     started = time.perf_counter()
     count = index.rebuild(app, procs=procs,
                           progress=lambda n: click.echo(f"  {n} articles…", err=True))
     click.echo(f"Indexed {count} articles in {time.perf_counter() - started:.1f} s "
                f"({index.size_bytes(app) / 1e6:.1f} MB).")
+
+
+def _check(app) -> None:
+    report = index_check.check_and_repair(app)
+    if report.rebuilt:
+        click.echo(f"The index was damaged or ahead of the database: rebuilt it "
+                   f"({report.articles} articles).")
+        return
+    click.echo(f"Checked {report.documents} documents against {report.articles} articles "
+               f"({report.applied} pending outbox entries applied first): "
+               f"{len(report.missing)} missing, {len(report.stale)} stale, "
+               f"{len(report.phantom)} phantom.")
+    click.echo(f"Repaired {report.repaired} documents." if report.repaired
+               else "The index matches the database.")
 
 
 @kb_group.command("index-worker")
@@ -40,12 +62,14 @@ def index_worker_command(once: bool, interval: float) -> None:
     app = current_app._get_current_object()
     while True:
         try:
-            applied = index.apply_outbox(app)
+            applied, rebuilt = index_upkeep.apply_or_rebuild(app)
         except LockError:
-            applied = 0           # another process is applying; try again next round
+            applied, rebuilt = 0, False   # another process is applying; try again next round
         db.session.remove()
         if applied:
             click.echo(f"Applied {applied} outbox entries.")
+        if rebuilt:
+            click.echo("The index was damaged or ahead of the database: rebuilt it.")
         if once:
             return
         time.sleep(interval)
@@ -68,10 +92,27 @@ def import_command(path: Path) -> None:
     with click.progressbar(length=len(list(path.rglob("*.md"))), label="Importing",
                            file=sys.stderr) as bar:
         report = transfer.import_folder(path, progress=lambda n, total: bar.update(1))
+    for name in report.new_categories:
+        click.echo(f"created category {name!r}")
     for name, reason in report.errors:
         click.echo(f"skipped {name}: {reason}", err=True)
     click.echo(f"{report.created} created, {report.updated} updated, "
                f"{report.unchanged} unchanged, {len(report.errors)} skipped.")
+    _update_index(current_app._get_current_object())
+    if report.errors:
+        raise click.exceptions.Exit(1)
+
+
+def _update_index(app) -> None:
+    """Apply the import's outbox rows to this host's index (no index worker needed)."""
+    try:
+        applied, rebuilt = index_upkeep.apply_or_rebuild(app)
+    except LockError:
+        click.echo("The search index is busy: the index worker or the next search will "
+                   "apply the imported articles.", err=True)
+        return
+    click.echo("Search index rebuilt." if rebuilt
+               else f"Search index updated ({applied} outbox entries applied).")
 
 
 @kb_group.command("export")

@@ -2,24 +2,41 @@
 the articles-used signal, demo seeding and template helpers."""
 from __future__ import annotations
 
-from flask import Flask, url_for
+import sqlalchemy as sa
+from flask import Flask, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from kb import index, ticket_links
+from helpdesk.clock import utcnow
+from helpdesk.extensions import db
+from kb import index, index_upkeep, ticket_links
 from kb import permissions as perms
-from kb.models import STATUS_LABELS, VISIBILITY_LABELS, ArticleStatus, Visibility
+from kb.models import STATUS_LABELS, VISIBILITY_LABELS, Article, ArticleStatus, Visibility
 
 
 def health_check(app: Flask) -> tuple[str, bool, dict]:
-    """/healthz: is there an index, how many documents, how far behind the outbox."""
+    """/healthz: is there a readable index, how many documents, how far behind the outbox.
+
+    Degraded when the index is missing, damaged (here or in this process's searches),
+    ahead of the database, more than KB_HEALTHY_LAG rows behind, or behind at all for
+    longer than KB_LAG_GRACE seconds (a lag nobody is applying).
+    """
     state = index.status(app)
-    ok = state.present and state.lag <= int(app.config["KB_HEALTHY_LAG"])
+    error = state.error or index_upkeep.damage(app)
+    waiting = (utcnow() - state.pending_since).total_seconds() if state.pending_since else 0.0
+    stuck = state.lag > 0 and waiting > float(app.config["KB_LAG_GRACE"])
+    ok = (state.present and not error and not state.ahead and not stuck
+          and state.lag <= int(app.config["KB_HEALTHY_LAG"]))
     details = {"present": state.present, "documents": state.documents,
                "applied_outbox_id": state.applied, "newest_outbox_id": state.newest,
-               "lag": state.lag}
-    if not state.present:
-        details["rebuilding"] = index.rebuild_soon(app) or None
+               "lag": state.lag, "lag_seconds": round(waiting, 1)}
+    if error:
+        details["error"] = error
+    if state.ahead:
+        details["ahead_of_database"] = True
+    if not state.present or error or state.ahead:
+        details["rebuilding"] = index_upkeep.rebuild_soon(
+            app, replacing=index.current_dir(index.index_root(app))) or None
     return "search_index", ok, details
 
 
@@ -38,7 +55,35 @@ def ticket_panel(ticket) -> dict:
     return {"side": "kb/_ticket_panel.html", "composer": "kb/_composer_articles.html",
             "suggestions": suggest_for_ticket(ticket, current_user),
             "used": [link for link in ticket_links.articles_used_on(ticket)
-                     if perms.can_read_article(current_user, link.article)]}
+                     if perms.can_read_article(current_user, link.article)],
+            "inserted": _inserted_articles()}
+
+
+def _inserted_articles() -> list[Article]:
+    """The articles already inserted into a reply the page shows again (a refused one)."""
+    if request.method != "POST":
+        return []
+    ids = [int(i) for i in request.form.get("article_ids", "").split(",")[:50]
+           if i.strip().isdecimal()]
+    articles = db.session.scalars(sa.select(Article).where(Article.id.in_(ids))) if ids else []
+    return [a for a in articles if perms.can_read_article(current_user, a)]
+
+
+def check_message(ticket, *, body: str, internal: bool, article_ids=(), by=None,
+                  **_extra) -> list[str]:
+    """MESSAGE_CHECKS: refuse a public reply by staff that carries an internal article.
+
+    Customers' own messages are not checked: they cannot read internal articles, and
+    naming one in a refusal would tell them it exists.
+    """
+    if internal or not perms.is_staff(by):
+        return []
+    return [_("“%(title)s” is an internal article: it can only go into an internal note. "
+              "Remove it from this reply, or send the text as an internal note.",
+              title=article.title) if perms.can_read_article(by, article) else
+            _("Article %(id)d is internal: it can only go into an internal note. Remove "
+              "the link from this reply.", id=article.id)
+            for article in ticket_links.internal_articles_in(body, article_ids)]
 
 
 def on_articles_used(ticket, **kwargs) -> None:

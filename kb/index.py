@@ -5,48 +5,54 @@ Layout of INDEX_PATH (a directory):
     CURRENT          the name of the generation in use (replaced atomically)
     gen-<id>/        one complete Whoosh index per generation
     apply.lock       held (fcntl) while outbox rows are applied or a generation is swapped
-    rebuild.lock     held while a missing index is rebuilt at start
+    rebuild.lock     held while a generation is built (one rebuild at a time)
 
-The last applied outbox id is stored inside the index (a "meta" document), so it is
-committed together with the changes it describes. Only this module and `kb.search`
-import Whoosh.
+The last applied outbox id (and that row's time) is stored inside the index (a "meta"
+document), so it is committed together with the changes it describes. An index whose
+last applied row the database does not have is *ahead* (a restored database backup) and
+is rebuilt. Nothing in the folder is trusted: garbage in CURRENT reads as "no index",
+damaged Whoosh files raise `IndexUnavailable`, and `rebuild` always starts afresh from
+the database. Only this module, `kb.ranking`, `kb.index_check` and `kb.search` import
+Whoosh.
 """
 from __future__ import annotations
 
 import logging
 import os
+import pickle
+import re
 import shutil
+import struct
 import threading
 import time
 import uuid
+import zlib
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import sqlalchemy as sa
 from flask import Flask, current_app
 from whoosh import index as whoosh_index
-from whoosh import scoring
 from whoosh.fields import ID, STORED, TEXT, Schema
+from whoosh.index import IndexError as WhooshIndexError
 from whoosh.index import LockError
 from whoosh.util.filelock import FileLock
 
 from helpdesk.clock import utcnow
 from helpdesk.extensions import db
-from helpdesk.text_input import clean_text
-from helpdesk.tickets.models import Category
-from kb.analysis import language_analyzer, plain_text, word_analyzer
+from kb.analysis import language_analyzer, word_analyzer
+from kb.index_source import LANGS, Reader, document, read_database, select_articles
 from kb.models import Article, OutboxEntry
+from kb.ranking import WEIGHTING
 
 log = logging.getLogger(__name__)
 
 META_ID = "__meta__"
 # Bump when the schema or the analysis changes: an index of another version is rebuilt.
-SCHEMA_VERSION = "5"
-SNIPPET_CHARS = 1200
-LANGS = ("en", "de")
+SCHEMA_VERSION = "6"
 BATCH = 500
 
 
@@ -55,7 +61,8 @@ def make_schema() -> Schema:
     fields = dict(
         id=ID(stored=True, unique=True), kind=ID(), status=ID(stored=True),
         visibility=ID(stored=True), language=ID(stored=True), category=ID(stored=True),
-        title=STORED(), summary=STORED(), snippet=STORED(), applied=STORED(),
+        title=STORED(), summary=STORED(), snippet=STORED(), version=STORED(),
+        applied=STORED(), applied_at=STORED(),
         spell=TEXT(analyzer=word_analyzer(), phrase=False),
     )
     for lang in LANGS:
@@ -71,6 +78,22 @@ def make_schema() -> Schema:
 SCHEMA = make_schema()
 
 
+# What a damaged generation raises while it is opened or read: missing or unreadable
+# files, truncated or overwritten data (pickle, struct, zlib, text decoding), Whoosh's
+# own index errors. Search turns these into "unavailable"; `kb reindex` repairs them.
+DAMAGE_ERRORS = (OSError, EOFError, ValueError, KeyError, IndexError, TypeError,
+                 AttributeError, struct.error, zlib.error, pickle.UnpicklingError,
+                 WhooshIndexError)
+
+
+class IndexUnavailable(Exception):
+    """The index cannot be read (damaged files); search degrades until it is rebuilt."""
+
+
+class IndexAhead(Exception):
+    """The index has applied outbox rows the database does not have: rebuild it."""
+
+
 @dataclass(frozen=True)
 class IndexStatus:
     present: bool
@@ -78,101 +101,40 @@ class IndexStatus:
     applied: int
     newest: int
     lag: int
-
-
-# -- documents ------------------------------------------------------------------------
-
-_COLUMNS = (Article.id, Article.title, Article.summary, Article.body, Article.language,
-            Article.tags, Article.status, Article.visibility, Category.slug)
-
-
-def _select_articles():
-    return sa.select(*_COLUMNS).outerjoin(Category, Article.category_id == Category.id)
-
-
-def document(row) -> dict:
-    """Return the index document of an article row (see `_COLUMNS`)."""
-    article_id, title, summary, body, language, tags, status, visibility, category = row
-    # Rows written before text was cleaned on the way in may hold decomposed umlauts.
-    title, summary = clean_text(title), clean_text(summary or "")
-    lang = language if language in LANGS else "en"
-    text = plain_text(clean_text(body or ""))
-    tag_text = clean_text(tags or "").replace(",", " ")
-    return {
-        "id": str(article_id), "kind": "article", "status": str(status),
-        "visibility": str(visibility), "language": lang, "category": category or "",
-        "title": title, "summary": summary or "",
-        "snippet": ((summary + " — ") if summary else "") + text[:SNIPPET_CHARS],
-        "spell": f"{title} {tag_text}",
-        f"title_{lang}": title, f"tags_{lang}": tag_text,
-        # The body field holds everything, so "all words" can be matched on it alone
-        # (see kb.search: title and tags then only add to the score).
-        f"body_{lang}": f"{title} {tag_text} {summary or ''} {text}",
-    }
-
-
-# -- reading the database ------------------------------------------------------------
-
-class _Reader:
-    """Reads for the indexer on a raw connection of its own, outside any ORM session.
-
-    The indexer runs right after a commit and from commands. On SQLite, a session of its
-    own would begin with the write lock (see helpdesk.database) and could wait for a
-    transaction of its own process; plain autocommit reads take no lock at all. The
-    statements are ours (integers and column names only), so they are compiled with
-    literal values.
-    """
-
-    def __init__(self, raw):
-        self.raw = raw
-
-    def rows(self, statement, size: int = 2000) -> Iterator[tuple]:
-        sql = str(statement.compile(dialect=db.engine.dialect,
-                                    compile_kwargs={"literal_binds": True}))
-        cursor = self.raw.cursor()
-        try:
-            cursor.execute(sql)
-            while batch := cursor.fetchmany(size):
-                yield from batch
-        finally:
-            cursor.close()
-
-    def scalar(self, statement):
-        return next(iter(self.rows(statement)), (None,))[0]
-
-
-@contextmanager
-def _reader() -> Iterator[_Reader]:
-    raw = db.engine.raw_connection()
-    try:
-        yield _Reader(raw)
-    finally:
-        raw.rollback()
-        raw.close()
+    pending_since: object = None       # creation time of the oldest unapplied outbox row
+    ahead: bool = False
+    error: str | None = None
 
 
 # -- opening --------------------------------------------------------------------------
 
-def _root(app: Flask) -> Path:
+def index_root(app: Flask) -> Path:
     return Path(app.config["INDEX_PATH"])
 
 
-def _current_dir(root: Path) -> Path | None:
+_GENERATION = re.compile(r"gen-[0-9A-Za-z-]{1,80}")
+
+
+def _marker(path: Path) -> str | None:
+    """The ASCII text of a small marker file; None if missing, unreadable or garbage."""
     try:
-        name = (root / "CURRENT").read_text(encoding="ascii").strip()
-    except FileNotFoundError:
+        with path.open("rb") as file:
+            return file.read(200).decode("ascii").strip()
+    except (OSError, UnicodeDecodeError):
+        return None
+
+
+def current_dir(root: Path) -> Path | None:
+    name = _marker(root / "CURRENT")
+    if not name or not _GENERATION.fullmatch(name):
         return None
     path = root / name
-    try:
-        version = (path / "KB_SCHEMA").read_text(encoding="ascii").strip()
-    except (FileNotFoundError, NotADirectoryError):
-        return None
     # KB_SCHEMA is written after the generation's first commit: it marks a whole index.
-    return path if version == SCHEMA_VERSION else None
+    return path if _marker(path / "KB_SCHEMA") == SCHEMA_VERSION else None
 
 
 def exists(app: Flask) -> bool:
-    return _current_dir(_root(app)) is not None
+    return current_dir(index_root(app)) is not None
 
 
 def _lock(root: Path, name: str, timeout: float) -> FileLock:
@@ -186,73 +148,47 @@ def _lock(root: Path, name: str, timeout: float) -> FileLock:
     return lock
 
 
-def ensure_index(app: Flask) -> Path:
-    """Return the current generation's folder, rebuilding from the database if missing."""
-    root = _root(app)
-    current = _current_dir(root)
-    if current is not None:
-        return current
-    lock = _lock(root, "rebuild.lock", timeout=float(app.config.get("KB_REBUILD_WAIT", 300)))
+@contextmanager
+def _held(root: Path, name: str, timeout: float) -> Iterator[None]:
+    lock = _lock(root, name, timeout)
     try:
-        current = _current_dir(root)
-        if current is None:
-            log.warning("search index missing at %s: rebuilding from the database", root)
-            rebuild(app)
-            current = _current_dir(root)
+        yield
     finally:
         lock.release()
+
+
+def _rebuild_wait(app: Flask) -> float:
+    return float(app.config.get("KB_REBUILD_WAIT", 300))
+
+
+def damaged(folder: Path, exc: BaseException) -> IndexUnavailable:
+    """The IndexUnavailable to raise for `exc`, met while reading `folder`."""
+    return IndexUnavailable(f"{folder.name}: {exc.__class__.__name__}: {exc}"[:300])
+
+
+def open_generation(folder: Path):
+    """Open one generation's Whoosh index; damaged files raise IndexUnavailable."""
+    try:
+        return whoosh_index.open_dir(str(folder), schema=SCHEMA)
+    except DAMAGE_ERRORS as exc:
+        raise damaged(folder, exc) from exc
+
+
+def ensure_index(app: Flask) -> Path:
+    """Return the current generation's folder, rebuilding from the database if missing.
+
+    Raises LockError if another process's rebuild takes longer than KB_REBUILD_WAIT.
+    """
+    root = index_root(app)
+    current = current_dir(root)
+    if current is not None:
+        return current
+    log.warning("search index missing at %s: rebuilding from the database", root)
+    rebuild(app, only_if=lambda: current_dir(root) is None)
+    current = current_dir(root)
+    if current is None:
+        raise IndexUnavailable(f"no index could be built at {root}")
     return current
-
-
-# -- ranking --------------------------------------------------------------------------
-
-class _LengthFreeScorer(scoring.BM25FScorer):
-    """BM25 with every document at average length: no per-hit field-length lookup.
-
-    Most of a search's time went into reading field lengths; KB articles are of similar
-    length, and titles and tags already weigh more through their field boosts. Block
-    quality (computed with the block's shortest length) stays an upper bound, so Whoosh
-    can still skip blocks that cannot reach the top hits.
-    """
-
-    def score(self, matcher):
-        return self._score(matcher.weight(), self.avgfl)
-
-
-class LengthFreeBM25F(scoring.BM25F):
-    def scorer(self, searcher, fieldname, text, qf=1):
-        if not searcher.schema[fieldname].scorable:
-            return scoring.WeightScorer.for_(searcher, fieldname, text)
-        return _LengthFreeScorer(searcher, fieldname, text, self.B, self.K1, qf=qf)
-
-
-WEIGHTING = LengthFreeBM25F()
-
-
-_rebuilding = threading.Lock()
-
-
-def rebuild_soon(app: Flask) -> bool:
-    """Start rebuilding a missing index in a background thread (one per process).
-
-    Called by the health check, so a freshly started host brings its index up without
-    waiting for someone to search. Returns whether a rebuild was started.
-    """
-    if exists(app) or not _rebuilding.acquire(blocking=False):
-        return False
-    app = getattr(app, "_get_current_object", lambda: app)()   # a proxy dies with the request
-
-    def run():
-        try:
-            with app.app_context():
-                ensure_index(app)
-        except (LockError, OSError):
-            log.exception("background rebuild of the search index failed")
-        finally:
-            _rebuilding.release()
-
-    threading.Thread(target=run, name="kb-index-rebuild", daemon=True).start()
-    return True
 
 
 # -- the searcher cache ---------------------------------------------------------------
@@ -264,24 +200,29 @@ def searcher(app: Flask):
     """Return this thread's searcher on the current index, refreshed if the index changed.
 
     Opening an index costs far more than a search, so it is kept between requests.
+    Raises IndexUnavailable if the index's files are damaged.
     """
     folder = ensure_index(app)
     cached = getattr(_local, "searchers", None)
     if cached is None:
         cached = _local.searchers = {}
-    root = str(_root(app))
+    root = str(index_root(app))
     entry = cached.get(root)
-    if entry is not None and entry[0] == folder:
-        current = entry[1]
-        if current.up_to_date():
-            return current
-        fresh = current.refresh()
-    else:
-        if entry is not None:
-            entry[1].close()
-        while len(cached) >= 4:              # several apps in one process (tests): close old
-            cached.pop(next(iter(cached)))[1].close()
-        fresh = whoosh_index.open_dir(str(folder), schema=SCHEMA).searcher(weighting=WEIGHTING)
+    try:
+        if entry is not None and entry[0] == folder:
+            current = entry[1]
+            if current.up_to_date():
+                return current
+            fresh = current.refresh()
+        else:
+            if entry is not None:
+                cached.pop(root)[1].close()
+            while len(cached) >= 4:          # several apps in one process (tests): close old
+                cached.pop(next(iter(cached)))[1].close()
+            fresh = open_generation(folder).searcher(weighting=WEIGHTING)
+    except DAMAGE_ERRORS as exc:
+        cached.pop(root, None)
+        raise damaged(folder, exc) from exc
     cached[root] = (folder, fresh)
     return fresh
 
@@ -289,102 +230,149 @@ def searcher(app: Flask):
 def drop_cached_searchers() -> None:
     """Close this thread's cached searchers (tests, and after a rebuild in-process)."""
     for _folder, cached in getattr(_local, "searchers", {}).values():
-        cached.close()
+        with suppress(*DAMAGE_ERRORS):    # files of a damaged or removed generation
+            cached.close()
     _local.searchers = {}
 
 
 # -- applying the outbox --------------------------------------------------------------
 
-def _applied(reader_searcher) -> int:
+def _meta(reader_searcher) -> tuple[int, str | None]:
+    """The last applied outbox id and that row's creation time, as stored in the index."""
     meta = reader_searcher.document(id=META_ID)
-    return int(meta["applied"]) if meta else 0
+    return (int(meta["applied"]), meta.get("applied_at")) if meta else (0, None)
 
 
-def apply_outbox(app: Flask, *, timeout: float | None = None) -> int:
-    """Apply every pending outbox row to the index, in id order. Returns how many.
+def _is_ahead(reader: Reader, applied: int, applied_at: str | None) -> bool:
+    """Whether the index applied an outbox row this database does not have (a restored
+    backup, or another database): the row is gone and no newer one exists, or a row of
+    that id was written at another time. `prune_outbox` keeps the last applied row."""
+    if not applied:
+        return False
+    found = list(reader.rows(sa.select(OutboxEntry.created_at).where(OutboxEntry.id == applied)))
+    if not found:
+        return (reader.scalar(sa.select(sa.func.max(OutboxEntry.id))) or 0) < applied
+    return applied_at is not None and str(found[0][0]) != applied_at
+
+
+def apply_outbox(app: Flask, *, timeout: float | None = None,
+                 max_rows: int | None = None) -> int:
+    """Apply pending outbox rows to the index, in id order (at most `max_rows`). Returns
+    how many.
 
     Takes the index's apply lock (waiting up to `timeout` seconds, then LockError).
-    The caller needs an application context.
+    Raises IndexAhead if the index is ahead of the database, IndexUnavailable if it is
+    damaged; both need a rebuild. The caller needs an application context.
     """
+    with applying(app, timeout=timeout) as folder:
+        try:
+            return apply_locked(folder, max_rows=max_rows)
+        except DAMAGE_ERRORS as exc:
+            raise damaged(folder, exc) from exc
+
+
+@contextmanager
+def applying(app: Flask, *, timeout: float | None = None) -> Iterator[Path]:
+    """Hold the index's apply lock (the one writer of the current generation) and yield
+    the current generation's folder. Waits up to `timeout` seconds, then LockError."""
     folder = ensure_index(app)
-    root = _root(app)
+    root = index_root(app)
     wait = float(app.config.get("KB_INDEX_LOCK_TIMEOUT", 30) if timeout is None else timeout)
-    lock = _lock(root, "apply.lock", wait)
-    try:
-        folder = _current_dir(root) or folder
-        return _apply_locked(folder)
-    finally:
-        lock.release()
+    with _held(root, "apply.lock", wait):
+        yield current_dir(root) or folder
 
 
-def _apply_locked(folder: Path) -> int:
-    ix = whoosh_index.open_dir(str(folder), schema=SCHEMA)
+def apply_locked(folder: Path, *, max_rows: int | None = None) -> int:
+    """Apply pending outbox rows to `folder`; the caller holds the apply lock."""
+    ix = open_generation(folder)
     total = 0
-    with _reader() as reader:
-        while True:
-            with ix.searcher() as s:
-                applied = _applied(s)
+    with read_database() as reader:
+        with ix.searcher() as s:
+            applied, applied_at = _meta(s)
+        if _is_ahead(reader, applied, applied_at):
+            raise IndexAhead(f"the index has applied outbox row {applied}, "
+                             "which this database does not have")
+        while max_rows is None or total < max_rows:
+            size = BATCH if max_rows is None else min(BATCH, max_rows - total)
             entries = list(reader.rows(
-                sa.select(OutboxEntry.id, OutboxEntry.article_id)
-                .where(OutboxEntry.id > applied).order_by(OutboxEntry.id).limit(BATCH)))
+                sa.select(OutboxEntry.id, OutboxEntry.article_id, OutboxEntry.created_at)
+                .where(OutboxEntry.id > applied).order_by(OutboxEntry.id).limit(size)))
             if not entries:
-                return total
-            ids = {article_id for _id, article_id in entries}
-            rows = {row[0]: row for row in reader.rows(
-                _select_articles().where(Article.id.in_(sorted(ids))))}
-            writer = ix.writer(timeout=5.0, delay=0.02)
-            for article_id in sorted(ids):
-                if article_id in rows:
-                    writer.update_document(**document(rows[article_id]))
-                else:
-                    writer.delete_by_term("id", str(article_id))
-            writer.update_document(id=META_ID, kind="meta", applied=entries[-1][0])
-            writer.commit()
+                break
+            _write_changes(ix, reader, entries)
+            applied = entries[-1][0]
             total += len(entries)
+    return total
 
 
-def apply_outbox_quietly(app: Flask) -> int:
-    """Apply the outbox after a commit; a busy or broken index never fails the request.
-
-    Whatever is not applied now stays in the outbox for the next run.
-    """
+def _write_changes(ix, reader: Reader, entries: list[tuple]) -> None:
+    """Index the current state of the entries' articles and record the last entry."""
+    ids = sorted({article_id for _id, article_id, _at in entries})
+    rows = {row[0]: row for row in reader.rows(select_articles().where(Article.id.in_(ids)))}
+    writer = ix.writer(timeout=5.0, delay=0.02)
     try:
-        return apply_outbox(app)
-    except (LockError, OSError):
-        log.exception("search index not updated now; the outbox keeps the change")
-        return 0
+        for article_id in ids:
+            if article_id in rows:
+                writer.update_document(**document(rows[article_id]))
+            else:
+                writer.delete_by_term("id", str(article_id))
+        last_id, _article_id, created_at = entries[-1]
+        writer.update_document(id=META_ID, kind="meta", applied=last_id,
+                               applied_at=str(created_at))
+    except BaseException:
+        writer.cancel()
+        raise
+    writer.commit()
 
 
 # -- rebuild --------------------------------------------------------------------------
 
 def rebuild(app: Flask, *, procs: int | None = None, limitmb: int | None = None,
-            progress: Callable[[int], None] | None = None) -> int:
+            progress: Callable[[int], None] | None = None,
+            only_if: Callable[[], bool] | None = None) -> int:
     """Build a fresh index from the database in a new folder, then swap it in.
 
-    A crash mid-rebuild leaves the old index in use. Returns the number of articles.
+    Nothing of the old folder is read, so any damage is repaired. One rebuild runs at a
+    time (rebuild.lock): a swap deletes old generations, never one being built. A crash
+    mid-rebuild leaves the old index in use. Returns the number of articles.
     `limitmb` is the memory per indexing process (KB_REINDEX_LIMITMB, default 512).
+    `only_if` is checked once the lock is held (whether someone else rebuilt meanwhile);
+    if it says no, nothing is built and 0 is returned.
     """
+    with _held(index_root(app), "rebuild.lock", _rebuild_wait(app)):
+        if only_if is not None and not only_if():
+            return 0
+        return _build_and_swap(app, procs=procs, limitmb=limitmb, progress=progress)
+
+
+def _build_and_swap(app: Flask, *, procs: int | None = None, limitmb: int | None = None,
+                    progress: Callable[[int], None] | None = None) -> int:
     limitmb = limitmb or int(app.config.get("KB_REINDEX_LIMITMB", 512))
-    root = _root(app)
+    root = index_root(app)
     root.mkdir(parents=True, exist_ok=True)
     folder = root / f"gen-{time.strftime('%Y%m%d%H%M%S')}-{uuid.uuid4().hex[:8]}"
     folder.mkdir()
     ix = whoosh_index.create_in(str(folder), SCHEMA)
     count = 0
-    with _reader() as reader:
-        applied = reader.scalar(sa.select(sa.func.max(OutboxEntry.id))) or 0
+    with read_database() as reader:
+        # The newest outbox row *before* reading the articles: rows committed while they
+        # are read are applied again after the swap (applying is idempotent).
+        applied, applied_at = next(iter(reader.rows(
+            sa.select(OutboxEntry.id, OutboxEntry.created_at)
+            .order_by(OutboxEntry.id.desc()).limit(1))), (0, None))
         total = reader.scalar(sa.select(sa.func.count(Article.id))) or 0
         procs = procs or (min(os.cpu_count() or 1, 4) if total > 5000 else 1)
         options = {"procs": procs, "limitmb": limitmb}
         if procs > 1:
             options["multisegment"] = True
         writer = ix.writer(**options)
-        for row in reader.rows(_select_articles().order_by(Article.id)):
+        for row in reader.rows(select_articles().order_by(Article.id)):
             writer.add_document(**document(row))
             count += 1
             if progress and count % 1000 == 0:
                 progress(count)
-    writer.add_document(id=META_ID, kind="meta", applied=applied)
+    writer.add_document(id=META_ID, kind="meta", applied=applied,
+                        applied_at=str(applied_at) if applied_at is not None else None)
     writer.commit()
     (folder / "KB_SCHEMA").write_text(SCHEMA_VERSION, encoding="ascii")
     _swap(app, folder)
@@ -392,16 +380,16 @@ def rebuild(app: Flask, *, procs: int | None = None, limitmb: int | None = None,
 
 
 def _swap(app: Flask, folder: Path) -> None:
-    root = _root(app)
-    lock = _lock(root, "apply.lock", float(app.config.get("KB_INDEX_LOCK_TIMEOUT", 30)))
-    try:
-        previous = _current_dir(root)
+    root = index_root(app)
+    with _held(root, "apply.lock", float(app.config.get("KB_INDEX_LOCK_TIMEOUT", 30))):
+        previous = current_dir(root)
+        pointer = root / "CURRENT"
+        if pointer.is_dir() and not pointer.is_symlink():
+            shutil.rmtree(pointer)      # whatever was there, it is not our pointer
         tmp = root / f"CURRENT.{uuid.uuid4().hex}"
         tmp.write_text(folder.name, encoding="ascii")
-        os.replace(tmp, root / "CURRENT")
-        _apply_locked(folder)          # catch up with saves made during the rebuild
-    finally:
-        lock.release()
+        os.replace(tmp, pointer)
+        apply_locked(folder)          # catch up with saves made during the rebuild
     keep = {folder.name, previous.name if previous else ""}
     for old in root.glob("gen-*"):
         if old.name not in keep and old.is_dir():
@@ -411,37 +399,56 @@ def _swap(app: Flask, folder: Path) -> None:
 # -- status ---------------------------------------------------------------------------
 
 def status(app: Flask) -> IndexStatus:
-    """Return whether the index exists, its size, and how far it lags behind the outbox."""
-    folder = _current_dir(_root(app))
+    """Return whether the index exists and is readable, its size, how far it lags behind
+    the outbox (and since when), and whether it is ahead of the database."""
+    root = index_root(app)
+    folder = current_dir(root)
     applied = documents = 0
+    applied_at = error = None
     if folder is not None:
-        ix = whoosh_index.open_dir(str(folder), schema=SCHEMA)
-        with ix.searcher() as s:
-            applied = _applied(s)
-            documents = s.doc_count() - (1 if s.document(id=META_ID) else 0)
-    with _reader() as reader:
+        try:
+            with open_generation(folder).searcher() as s:
+                applied, applied_at = _meta(s)
+                documents = s.doc_count() - (1 if s.document(id=META_ID) else 0)
+        except (IndexUnavailable, *DAMAGE_ERRORS) as exc:
+            error = str(exc) if isinstance(exc, IndexUnavailable) else str(damaged(folder, exc))
+    with read_database() as reader:
         newest = reader.scalar(sa.select(sa.func.max(OutboxEntry.id))) or 0
-        lag = reader.scalar(sa.select(sa.func.count(OutboxEntry.id)).where(
-            OutboxEntry.id > applied)) or 0
-    return IndexStatus(folder is not None, documents, applied, newest, lag)
+        lag, since = next(iter(reader.rows(sa.select(
+            sa.func.count(OutboxEntry.id), sa.func.min(OutboxEntry.created_at)).where(
+            OutboxEntry.id > applied))))
+        ahead = folder is not None and error is None and _is_ahead(reader, applied, applied_at)
+    return IndexStatus(folder is not None, documents, applied, newest, lag or 0,
+                       _as_datetime(since), ahead, error)
+
+
+def _as_datetime(value) -> datetime | None:
+    # SQLite hands raw timestamps over as text, PostgreSQL as (naive UTC) datetimes.
+    if value is None or isinstance(value, datetime):
+        return value
+    try:
+        return datetime.fromisoformat(str(value))
+    except ValueError:
+        return None
 
 
 def prune_outbox(*, older_than: timedelta) -> int:
-    """Delete outbox rows older than `older_than`, never one this index has not applied.
+    """Delete outbox rows older than `older_than`, never one this index has not applied
+    (nor the last applied one: it tells whether the index is ahead of the database).
 
     Run it where every host's index replica is known to be current. The caller commits.
     """
     cutoff = utcnow() - older_than
-    folder = _current_dir(_root(current_app))
+    folder = current_dir(index_root(current_app))
     applied = 0
     if folder is not None:
-        with whoosh_index.open_dir(str(folder), schema=SCHEMA).searcher() as s:
-            applied = _applied(s)
+        with open_generation(folder).searcher() as s:
+            applied = _meta(s)[0]
     result = db.session.execute(sa.delete(OutboxEntry).where(
-        OutboxEntry.created_at < cutoff, OutboxEntry.id <= applied))
+        OutboxEntry.created_at < cutoff, OutboxEntry.id < applied))
     return result.rowcount or 0
 
 
 def size_bytes(app: Flask) -> int:
-    folder = _current_dir(_root(app))
+    folder = current_dir(index_root(app))
     return sum(p.stat().st_size for p in folder.iterdir()) if folder else 0

@@ -50,7 +50,9 @@ def install(app: Flask) -> None:
 
     @event.listens_for(Session, "after_commit")
     def _after_commit(session):
-        if not session.info.pop(_PENDING, False):
+        # Releasing a savepoint fires this too (`kb import` keeps one per file): the rows
+        # are not committed yet, so keep them pending for the real commit.
+        if session.in_nested_transaction() or not session.info.pop(_PENDING, False):
             return
         try:
             flask_app = current_app._get_current_object()
@@ -58,10 +60,11 @@ def install(app: Flask) -> None:
             return
         if not flask_app.config.get("KB_INDEX_AFTER_COMMIT", True):
             return
-        from kb import index
+        from kb import index_upkeep
 
-        index.apply_outbox_quietly(flask_app)
+        index_upkeep.apply_outbox_quietly(flask_app)
 
     @event.listens_for(Session, "after_rollback")
     def _after_rollback(session):
-        session.info.pop(_PENDING, None)
+        if not session.in_nested_transaction():
+            session.info.pop(_PENDING, None)

@@ -9,8 +9,9 @@ from __future__ import annotations
 import re
 import time
 from collections import OrderedDict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
+import sqlalchemy as sa
 from flask import Flask, current_app
 from flask_babel import get_locale
 from flask_babel import gettext as _
@@ -18,10 +19,13 @@ from markupsafe import Markup, escape
 from whoosh import qparser
 from whoosh import query as wq
 from whoosh.collectors import FilterCollector, TimeLimit
+from whoosh.index import LockError
 
+from helpdesk.extensions import db
 from helpdesk.text_input import clean_text
-from kb import index
+from kb import index, index_upkeep
 from kb.analysis import STOPWORDS, fold
+from kb.models import Article
 from kb.permissions import read_scope
 
 MAX_QUERY_CHARS = 200
@@ -29,6 +33,9 @@ MAX_PAGE = 50
 RESULT_CACHE_SIZE = 256
 _TEXT_FIELDS = [f"{kind}_{lang}" for kind in ("title", "tags", "body") for lang in index.LANGS]
 _WORD = re.compile(r"\w+")
+# A damaged index (or one being rebuilt for longer than KB_REBUILD_WAIT) makes search
+# answer "unavailable" instead of failing the page.
+UNAVAILABLE = (index.IndexUnavailable, LockError, *index.DAMAGE_ERRORS)
 
 
 def _make_parser(group) -> qparser.QueryParser:
@@ -74,6 +81,7 @@ class SearchResult:
     did_you_mean: str | None = None    # a suggestion to click
     message: str | None = None
     timed_out: bool = False
+    unavailable: bool = False          # the index could not be read (see kb.index_upkeep)
 
 
 # -- query building -------------------------------------------------------------------
@@ -325,20 +333,49 @@ def search(text: str, user, *, category: str | None = None, language: str | None
                             "specific word.") if only_stop_words(text)
                           else _("Please type a word to search for."))
         return result
-    s = index.searcher(app)
     filter_query, key = scope_filter(user, category=category, language=language)
-    # Popular questions and typeahead prefixes repeat: answers are kept per searcher,
-    # so any index change (a new searcher) starts afresh.
-    cache = s.__dict__.setdefault("_kb_results", OrderedDict())
-    cache_key = (text, key, page, per_page, highlight, get_locale_name())
-    if cache_key in cache:
-        cache.move_to_end(cache_key)
-        return cache[cache_key]
-    result = _search(s, text, parsed, filter_query, key, result, app, highlight)
-    cache[cache_key] = result
-    if len(cache) > RESULT_CACHE_SIZE:
-        cache.popitem(last=False)
-    return result
+    try:
+        index_upkeep.catch_up(app)
+        s = index.searcher(app)
+        # Popular questions and typeahead prefixes repeat: answers are kept per searcher,
+        # so any index change (a new searcher) starts afresh.
+        cache = s.__dict__.setdefault("_kb_results", OrderedDict())
+        cache_key = (text, key, page, per_page, highlight, get_locale_name())
+        if cache_key in cache:
+            cache.move_to_end(cache_key)
+            result = cache[cache_key]
+        else:
+            result = _search(s, text, parsed, filter_query, key, result, app, highlight)
+            cache[cache_key] = result
+            if len(cache) > RESULT_CACHE_SIZE:
+                cache.popitem(last=False)
+    except UNAVAILABLE as exc:
+        index_upkeep.note_unavailable(app, exc)
+        result.unavailable = True
+        result.message = _("Search is unavailable right now; please try again in a few "
+                           "minutes. Articles and tickets can still be opened as usual.")
+        return result
+    index_upkeep.note_available(app)
+    hits = in_database(result.hits, user)
+    return result if len(hits) == len(result.hits) else replace(
+        result, hits=hits, message=result.message if hits else _(
+            "No articles match your search."))
+
+
+def in_database(hits: list[Hit], user) -> list[Hit]:
+    """Keep the hits whose article the database has and `user` may read there.
+
+    The index is a copy: after a database restore it may hold articles the database
+    does not (until it is rebuilt), and a change may not be applied yet.
+    """
+    if not hits:
+        return hits
+    scope = read_scope(user)
+    readable = {article_id for article_id, status, visibility in db.session.execute(
+        sa.select(Article.id, Article.status, Article.visibility).where(
+            Article.id.in_([hit.id for hit in hits])))
+        if status in scope.statuses and visibility in scope.visibilities}
+    return [hit for hit in hits if hit.id in readable]
 
 
 def _search(s, text, parsed, filter_query, key, result, app, highlight) -> SearchResult:
@@ -374,15 +411,21 @@ def _search(s, text, parsed, filter_query, key, result, app, highlight) -> Searc
 def suggest_for_text(text: str, user, *, limit: int = 5, app: Flask | None = None) -> list[Hit]:
     """Articles for free text (a ticket's subject and body): its rarest words, OR-ed."""
     app = app or current_app._get_current_object()
-    s = index.searcher(app)
-    words = _distinctive_words(s, clean_text(text or ""), 12)
-    if not words:
-        return []
     filter_query, key = scope_filter(user)
-    results, _timed_out = _run(s, parse(" ".join(words), any_word=True),
-                               _allowed_docs(s, filter_query, key), limit,
-                               float(app.config.get("KB_SEARCH_TIME_LIMIT", 0.5)))
-    return [_hit(results[i], None) for i in range(results.scored_length())]
+    try:
+        index_upkeep.catch_up(app)
+        s = index.searcher(app)
+        words = _distinctive_words(s, clean_text(text or ""), 12)
+        if not words:
+            return []
+        results, _timed_out = _run(s, parse(" ".join(words), any_word=True),
+                                   _allowed_docs(s, filter_query, key), limit,
+                                   float(app.config.get("KB_SEARCH_TIME_LIMIT", 0.5)))
+        hits = [_hit(results[i], None) for i in range(results.scored_length())]
+    except UNAVAILABLE as exc:
+        index_upkeep.note_unavailable(app, exc)   # the ticket page shows no suggestions
+        return []
+    return in_database(hits, user)
 
 
 def _distinctive_words(searcher, text: str, count: int) -> list[str]:

@@ -3,7 +3,8 @@
     ---
     title: Refund for a returned order
     language: en                 # en | de
-    category: orders             # a category slug
+    category: orders             # a category: its slug or its name in either language
+                                 # (created if missing)
     tags: [refund, return]
     visibility: public           # public | internal
     status: published            # draft | in_review | published | archived
@@ -16,6 +17,7 @@ The file name (without .md) is the article's slug, so importing again updates.
 """
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,6 +29,7 @@ from helpdesk.extensions import db
 from helpdesk.text_input import clean_data, clean_text
 from helpdesk.tickets.models import Category
 from kb import curation
+from kb.curation import slugify
 from kb.models import Article, ArticleStatus, Visibility
 
 MAX_FILE_BYTES = 1_000_000
@@ -42,6 +45,63 @@ class ImportReport:
     updated: int = 0
     unchanged: int = 0
     errors: list[tuple[str, str]] = field(default_factory=list)
+    new_categories: list[str] = field(default_factory=list)
+
+
+def _key(text: str) -> str:
+    return unicodedata.normalize("NFC", " ".join(text.split())).casefold()
+
+
+class Categories:
+    """The categories a file may name: by slug, or by its English or German name (any
+    case). A category nobody has yet is created, named as the file names it.
+
+    Created categories live in the file's savepoint: `keep_new` after it is released
+    (returns their names, to report), `forget_new` after it is rolled back.
+    """
+
+    def __init__(self):
+        self._by_key: dict[str, Category] = {}
+        self._new: list[tuple[str, Category]] = []
+        for category in db.session.scalars(sa.select(Category).order_by(Category.id)):
+            for name in (category.name_de, category.name_en, category.slug):
+                self._by_key[_key(name)] = category    # the slug wins over a name
+
+    def find_or_create(self, value) -> Category | None:
+        """Return the category `value` names (None for none); create it if unknown."""
+        name = " ".join(str(value or "").split())
+        if not name:
+            return None
+        category = self._by_key.get(_key(name)) or self._by_key.get(_key(slugify(name)))
+        if category is None:
+            if len(name) > 80:
+                raise BadFile(f"category name longer than 80 characters: {name[:40]!r}…")
+            category = Category(slug=_free_slug(slugify(name)), name_en=name, name_de=name)
+            db.session.add(category)
+            db.session.flush()
+            self._by_key[_key(name)] = self._by_key[_key(category.slug)] = category
+            self._new.append((name, category))
+        return category
+
+    def keep_new(self) -> list[str]:
+        names, self._new = [name for name, _category in self._new], []
+        return names
+
+    def forget_new(self) -> None:
+        for name, category in self._new:
+            self._by_key.pop(_key(name), None)
+            self._by_key.pop(_key(category.slug), None)
+        self._new = []
+
+
+def _free_slug(base: str) -> str:
+    base = base[:60]
+    taken = set(db.session.scalars(sa.select(Category.slug).where(
+        Category.slug.like(f"{base[:50]}%"))))
+    slug, n = base, 2
+    while slug in taken:
+        slug, n = f"{base[:55]}-{n}", n + 1
+    return slug
 
 
 def parse_file(path: Path) -> tuple[dict, str]:
@@ -74,22 +134,20 @@ def _choice(front: dict, key: str, allowed, default: str) -> str:
     return value
 
 
-def to_input(front: dict, body: str, slug: str, categories: dict) -> tuple[curation.ArticleInput,
-                                                                           ArticleStatus]:
+def to_input(front: dict, body: str, slug: str,
+             categories: Categories) -> tuple[curation.ArticleInput, ArticleStatus]:
     """Validate a parsed file and return what to save. Raises BadFile."""
     title = str(front.get("title") or "").strip()
     if not title:
         raise BadFile("title is missing")
     if not body.strip():
         raise BadFile("the article body is empty")
-    category_slug = front.get("category")
-    if category_slug and category_slug not in categories:
-        raise BadFile(f"unknown category {category_slug!r}")
+    category = categories.find_or_create(front.get("category"))
     tags = front.get("tags") or []
     data = curation.ArticleInput(
         title=title[:200], body=body, summary=str(front.get("summary") or "")[:500],
         language=_choice(front, "language", ("en", "de"), "en"),
-        category=categories.get(category_slug) if category_slug else None,
+        category=category,
         tags=tags if isinstance(tags, list) else str(tags),
         visibility=Visibility(_choice(front, "visibility", ("internal", "public"), "internal")),
         is_known_error=bool(front.get("known_error", False)),
@@ -99,7 +157,7 @@ def to_input(front: dict, body: str, slug: str, categories: dict) -> tuple[curat
     return data, status
 
 
-def import_file(path: Path, categories: dict, *, by=None) -> str:
+def import_file(path: Path, categories: Categories, *, by=None) -> str:
     """Create or update the article of one file: "created", "updated" or "unchanged"."""
     slug = curation.slugify(path.stem)
     front, body = parse_file(path)
@@ -126,7 +184,7 @@ def import_folder(folder: Path, *, by=None, progress: Callable[[int, int], None]
     Commits every `batch` files (this is an operator command: the edge that commits).
     """
     files = sorted(Path(folder).rglob("*.md"))
-    categories = {c.slug: c for c in db.session.scalars(sa.select(Category))}
+    categories = Categories()
     report = ImportReport()
     for number, path in enumerate(files, 1):
         savepoint = db.session.begin_nested()
@@ -134,8 +192,10 @@ def import_folder(folder: Path, *, by=None, progress: Callable[[int, int], None]
             outcome = import_file(path, categories, by=by)
             savepoint.commit()
             setattr(report, outcome, getattr(report, outcome) + 1)
+            report.new_categories += categories.keep_new()
         except (BadFile, OSError) as exc:
             savepoint.rollback()
+            categories.forget_new()
             report.errors.append((str(path.relative_to(folder)), str(exc)))
         if number % batch == 0:
             db.session.commit()

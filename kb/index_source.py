@@ -1,0 +1,88 @@
+"""What the index is built from: article rows read outside any ORM session, and the
+document each row becomes. Used by `kb.index` (apply, rebuild) and `kb.index_check`."""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import sqlalchemy as sa
+
+from helpdesk.extensions import db
+from helpdesk.text_input import clean_text
+from helpdesk.tickets.models import Category
+from kb.analysis import plain_text
+from kb.models import Article
+
+SNIPPET_CHARS = 1200
+LANGS = ("en", "de")
+
+
+# -- documents ------------------------------------------------------------------------
+
+_COLUMNS = (Article.id, Article.title, Article.summary, Article.body, Article.language,
+            Article.tags, Article.status, Article.visibility, Category.slug, Article.version)
+
+
+def select_articles():
+    return sa.select(*_COLUMNS).outerjoin(Category, Article.category_id == Category.id)
+
+
+def document(row) -> dict:
+    """Return the index document of an article row (see `_COLUMNS`)."""
+    article_id, title, summary, body, language, tags, status, visibility, category, version = row
+    # Rows written before text was cleaned on the way in may hold decomposed umlauts.
+    title, summary = clean_text(title), clean_text(summary or "")
+    lang = language if language in LANGS else "en"
+    text = plain_text(clean_text(body or ""))
+    tag_text = clean_text(tags or "").replace(",", " ")
+    return {
+        "id": str(article_id), "kind": "article", "status": str(status),
+        "visibility": str(visibility), "language": lang, "category": category or "",
+        "title": title, "summary": summary or "", "version": int(version or 0),
+        "snippet": ((summary + " — ") if summary else "") + text[:SNIPPET_CHARS],
+        "spell": f"{title} {tag_text}",
+        f"title_{lang}": title, f"tags_{lang}": tag_text,
+        # The body field holds everything, so "all words" can be matched on it alone
+        # (see kb.search: title and tags then only add to the score).
+        f"body_{lang}": f"{title} {tag_text} {summary or ''} {text}",
+    }
+
+
+# -- reading the database ------------------------------------------------------------
+
+class Reader:
+    """Reads for the indexer on a raw connection of its own, outside any ORM session.
+
+    The indexer runs right after a commit and from commands. On SQLite, a session of its
+    own would begin with the write lock (see helpdesk.database) and could wait for a
+    transaction of its own process; plain autocommit reads take no lock at all. The
+    statements are ours (integers and column names only), so they are compiled with
+    literal values.
+    """
+
+    def __init__(self, raw):
+        self.raw = raw
+
+    def rows(self, statement, size: int = 2000) -> Iterator[tuple]:
+        sql = str(statement.compile(dialect=db.engine.dialect,
+                                    compile_kwargs={"literal_binds": True}))
+        cursor = self.raw.cursor()
+        try:
+            cursor.execute(sql)
+            while batch := cursor.fetchmany(size):
+                yield from batch
+        finally:
+            cursor.close()
+
+    def scalar(self, statement):
+        return next(iter(self.rows(statement)), (None,))[0]
+
+
+@contextmanager
+def read_database() -> Iterator[Reader]:
+    raw = db.engine.raw_connection()
+    try:
+        yield Reader(raw)
+    finally:
+        raw.rollback()
+        raw.close()
