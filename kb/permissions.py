@@ -15,12 +15,13 @@ EDITOR_STATUSES = (ArticleStatus.draft, ArticleStatus.in_review, ArticleStatus.p
                    ArticleStatus.archived)
 
 
-def _is_staff(user) -> bool:
+def is_staff(user) -> bool:
+    """Whether `user` is an active, logged-in agent or admin."""
     return bool(getattr(user, "is_authenticated", False) and user.is_active and user.is_staff)
 
 
 def _level(user) -> int:
-    if not _is_staff(user):
+    if not is_staff(user):
         return 0
     return 9 if user.is_admin else int(user.level or 0)
 
@@ -51,7 +52,7 @@ def read_scope(user) -> ReadScope:
     """Return the statuses and visibilities `user` may read."""
     if reads_drafts(user):
         return ReadScope(EDITOR_STATUSES, (Visibility.internal, Visibility.public))
-    if _is_staff(user):
+    if is_staff(user):
         return ReadScope((ArticleStatus.published,), (Visibility.internal, Visibility.public))
     return ReadScope((ArticleStatus.published,), (Visibility.public,))
 
@@ -110,7 +111,7 @@ def can_restore_revision(user, article: Article) -> bool:
 
 def can_give_feedback(user, article: Article) -> bool:
     """Any agent reading an article may suggest a change or flag it as outdated."""
-    return _is_staff(user) and can_read_article(user, article)
+    return is_staff(user) and can_read_article(user, article)
 
 
 def can_review(user) -> bool:
@@ -118,5 +119,12 @@ def can_review(user) -> bool:
     return is_editor(user)
 
 
-def can_use_in_reply(user, article: Article) -> bool:
-    return _is_staff(user) and article.status == ArticleStatus.published
+def may_reach_customers(article: Article) -> bool:
+    """Only public articles may go into a public reply; internal ones only into notes."""
+    return article.visibility == Visibility.public
+
+
+def can_use_in_reply(user, article: Article, *, internal: bool = False) -> bool:
+    """Staff insert published articles: public ones anywhere, internal ones into notes."""
+    return (is_staff(user) and article.status == ArticleStatus.published
+            and (internal or may_reach_customers(article)))

@@ -28,11 +28,73 @@
   }
 
   // --- Staff ticket page: insert an article into the reply -------------------------
+  // An internal article may only go into an internal note: its Insert button shows
+  // only while the composer is on "Internal note" (the server refuses it otherwise).
+  var composer = document.getElementById("composer");
+
+  function isNote() {
+    var kind = composer && composer.querySelector('input[name="kind"]:checked');
+    return !!kind && kind.value === "internal";
+  }
+
+  function insertedBox() {
+    return composer && composer.querySelector("[data-kb-inserted]");
+  }
+
+  function articleIds() {
+    var field = composer.querySelector('input[name="article_ids"]');
+    return {field: field, list: (field.value || "").split(",").filter(Boolean)};
+  }
+
+  function syncNoteOnly() {
+    var note = isNote();
+    document.querySelectorAll("#kb-panel [data-kb-note-only]").forEach(function (button) {
+      button.hidden = !note;
+    });
+    var box = insertedBox();
+    if (!box) return;
+    var internal = box.querySelector('[data-kb-inserted-list] li[data-visibility="internal"]');
+    box.querySelector("[data-kb-internal-warning]").hidden = note || !internal;
+    box.hidden = !box.querySelector("[data-kb-inserted-list] li");
+  }
+
+  function addToInsertedList(item, text) {
+    var box = insertedBox();
+    if (!box) return;
+    var ul = box.querySelector("[data-kb-inserted-list]");
+    if (ul.querySelector('li[data-article-id="' + item.dataset.articleId + '"]')) return;
+    var li = el("li", {"data-article-id": item.dataset.articleId,
+                       "data-visibility": item.dataset.visibility || "public"}, item.dataset.title);
+    li.dataset.insertedText = text;
+    if (item.dataset.visibility === "internal") {
+      li.appendChild(document.createTextNode(" "));
+      li.appendChild(el("span", {"class": "badge internal"}, box.dataset.internalLabel));
+    }
+    li.appendChild(document.createTextNode(" "));
+    li.appendChild(el("button", {type: "button", "class": "link small", "data-kb-remove": ""},
+                      box.dataset.removeLabel));
+    ul.appendChild(li);
+  }
+
+  function removeInserted(li) {
+    var ids = articleIds();
+    ids.field.value = ids.list.filter(function (id) {
+      return id !== li.dataset.articleId;
+    }).join(",");
+    var area = composer.querySelector('textarea[name="body"]');
+    var text = li.dataset.insertedText;
+    if (text && area.value.indexOf(text) >= 0) {
+      area.value = area.value.replace(text + "\n", "").replace(text, "");
+      area.dispatchEvent(new Event("input", {bubbles: true}));
+    }
+    li.remove();
+    syncNoteOnly();
+  }
+
   function insertArticle(item) {
-    var form = document.getElementById("composer");
-    if (!form) return;
-    var area = form.querySelector('textarea[name="body"]');
-    var ids = form.querySelector('input[name="article_ids"]');
+    if (!composer) return;
+    if (item.dataset.visibility === "internal" && !isNote()) return;
+    var area = composer.querySelector('textarea[name="body"]');
     var text = "[" + item.dataset.title + "](" + item.dataset.url + ")";
     if (item.dataset.summary) text += "\n" + item.dataset.summary;
     var before = area.value.slice(0, area.selectionStart || area.value.length);
@@ -40,24 +102,49 @@
     var gapBefore = before && !/\n\n$/.test(before) ? (/\n$/.test(before) ? "\n" : "\n\n") : "";
     area.value = before + gapBefore + text + "\n" + after;
     area.dispatchEvent(new Event("input", {bubbles: true}));
-    var list = (ids.value || "").split(",").filter(Boolean);
-    if (list.indexOf(item.dataset.articleId) < 0) list.push(item.dataset.articleId);
-    ids.value = list.join(",");
-    var box = form.querySelector("[data-kb-inserted]");
-    if (box) {
-      box.hidden = false;
-      var span = box.querySelector("[data-kb-inserted-list]");
-      if (span.textContent.indexOf(item.dataset.title) < 0) {
-        span.textContent += (span.textContent ? ", " : "") + item.dataset.title;
+    var ids = articleIds();
+    if (ids.list.indexOf(item.dataset.articleId) < 0) ids.list.push(item.dataset.articleId);
+    ids.field.value = ids.list.join(",");
+    addToInsertedList(item, text);
+    syncNoteOnly();
+    area.focus();
+  }
+
+  function insertButton(hit, panel) {
+    var button = el("button", {type: "button", "class": "secondary small", "data-kb-insert": ""},
+                    panel.dataset.insertLabel);
+    if (hit.visibility === "internal") button.setAttribute("data-kb-note-only", "");
+    return button;
+  }
+
+  function resultItem(hit, panel) {
+    var li = el("li", {"data-article-id": String(hit.id), "data-title": hit.title,
+                       "data-summary": hit.summary || "", "data-visibility": hit.visibility,
+                       "data-url": panel.dataset.baseUrl + hit.url});
+    li.appendChild(el("a", {href: hit.url, target: "_blank", rel: "noopener"}, hit.title));
+    li.appendChild(document.createTextNode(" "));
+    li.appendChild(el("span", {"class": "badge kb-lang"}, hit.language.toUpperCase()));
+    if (hit.visibility === "internal") {
+      li.appendChild(document.createTextNode(" "));
+      li.appendChild(el("span", {"class": "badge internal"}, panel.dataset.internalLabel));
+    }
+    var snippet = el("div", {"class": "small muted"});
+    snippet.innerHTML = hit.snippet;   // server-escaped, only <mark> added
+    li.appendChild(snippet);
+    if (composer && panel.dataset.mayInsert && hit.status === "published") {
+      if (hit.visibility === "internal") {
+        li.appendChild(el("div", {"class": "kb-note-only small"}, panel.dataset.noteOnlyText));
+        if (panel.dataset.mayNote) li.appendChild(insertButton(hit, panel));
+      } else {
+        li.appendChild(insertButton(hit, panel));
       }
     }
-    area.focus();
+    return li;
   }
 
   var panel = document.getElementById("kb-panel");
   if (panel) {
     var list = panel.querySelector("[data-kb-results]");
-    var canInsert = !!document.getElementById("composer");
     panel.addEventListener("click", function (ev) {
       var button = ev.target.closest("[data-kb-insert]");
       if (!button) return;
@@ -65,33 +152,33 @@
       insertArticle(button.closest("li"));
       button.textContent = "✓";
     });
-    var input = panel.querySelector('input[name="kbq"]');
+    var search = panel.querySelector("form.kb-panel-search");
+    search.addEventListener("submit", function (ev) { ev.preventDefault(); });
+    var input = search.querySelector('input[name="q"]');
     var initial = list.innerHTML;
     input.addEventListener("input", debounce(function () {
       var q = input.value.trim();
-      if (!q) { list.innerHTML = initial; return; }
+      if (!q) { list.innerHTML = initial; syncNoteOnly(); return; }
       fetchResults(panel.dataset.searchUrl, q).then(function (data) {
         list.innerHTML = "";
-        (data.results || []).forEach(function (hit) {
-          var li = el("li", {"data-article-id": String(hit.id), "data-title": hit.title,
-                             "data-summary": hit.summary || "",
-                             "data-url": panel.dataset.baseUrl + hit.url});
-          li.appendChild(el("a", {href: hit.url, target: "_blank", rel: "noopener"}, hit.title));
-          li.appendChild(document.createTextNode(" "));
-          li.appendChild(el("span", {"class": "badge kb-lang"}, hit.language.toUpperCase()));
-          var snippet = el("div", {"class": "small muted"});
-          snippet.innerHTML = hit.snippet;   // server-escaped, only <mark> added
-          li.appendChild(snippet);
-          if (canInsert && hit.status === "published") {
-            li.appendChild(el("button", {type: "button", "class": "secondary small",
-                                         "data-kb-insert": ""}, panel.dataset.insertLabel));
-          }
-          list.appendChild(li);
-        });
+        (data.results || []).forEach(function (hit) { list.appendChild(resultItem(hit, panel)); });
         if (!list.children.length) list.appendChild(el("li", {"class": "muted small"},
                                                        data.message || panel.dataset.emptyText));
+        syncNoteOnly();
       });
     }, 250));
+  }
+  if (composer) {
+    composer.querySelectorAll('input[name="kind"]').forEach(function (radio) {
+      radio.addEventListener("change", syncNoteOnly);
+    });
+    composer.addEventListener("click", function (ev) {
+      var button = ev.target.closest("[data-kb-remove]");
+      if (!button) return;
+      ev.preventDefault();
+      removeInserted(button.closest("li"));
+    });
+    syncNoteOnly();
   }
 
   // --- New-ticket form: answers while the customer types the subject ---------------
@@ -115,6 +202,9 @@
                                  "class": "inline-form"});
           form.appendChild(el("input", {type: "hidden", name: "csrf_token",
                                         value: csrf ? csrf.content : ""}));
+          // Counted as a ticket avoided, with what the customer typed as the search.
+          form.appendChild(el("input", {type: "hidden", name: "source", value: "new_ticket"}));
+          form.appendChild(el("input", {type: "hidden", name: "q", value: q}));
           form.appendChild(el("button", {type: "submit", "class": "secondary small",
                                          "data-kb-answered": ""}, box.dataset.answeredLabel));
           li.appendChild(form);

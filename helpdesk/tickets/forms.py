@@ -76,7 +76,13 @@ class MessageForm(VersionedForm):
     status_after = SelectField(_l("Then set status to"), validators=[Optional()])
     attachments = MultipleFileField(_l("Attachments"))
     confirmed_public = BooleanField(_l("Yes, send this reply to the customer"))
-    article_ids = HiddenField()
+    # The knowledge-base articles inserted into the message, as "12,34".
+    article_ids = HiddenField(validators=[Optional(), Length(max=2000)])
+
+    def article_id_list(self) -> list[int]:
+        """Return the inserted articles' ids (each once, in order)."""
+        ids = (int(x) for x in (self.article_ids.data or "").split(",") if x.strip().isdecimal())
+        return list(dict.fromkeys(ids))
 
 
 class UpdateTicketForm(VersionedForm):

@@ -1,6 +1,7 @@
 """Ticket use cases: file, reply, note, assign, update. None of them commits."""
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
@@ -19,6 +20,7 @@ from helpdesk.accounts.permissions import (
 from helpdesk.clock import utcnow
 from helpdesk.extensions import db
 from helpdesk.signals import (
+    articles_used,
     ticket_assigned,
     ticket_created,
     ticket_replied,
@@ -35,6 +37,20 @@ from helpdesk.tickets.models import (
     Status,
     Ticket,
 )
+from kb.rendering import render_to_store
+
+# Checks other packages add to every message (the KB keeps internal articles out of public
+# replies): callables (ticket, *, body, internal, article_ids, by) returning the reasons
+# to refuse the message, each a sentence for its author; an empty list lets it through.
+MESSAGE_CHECKS: list = []
+
+
+class MessageRefused(Exception):
+    """A message may not be sent as written; `reasons` tell its author why."""
+
+    def __init__(self, reasons: list[str]):
+        super().__init__(" ".join(reasons))
+        self.reasons = reasons
 
 
 class StaleTicket(Exception):
@@ -75,7 +91,8 @@ def file_ticket(data: NewTicket, *, requester: User, by: User,
         raise NotAllowed(_("You can only file tickets for yourself."))
     now = utcnow()
     ticket = Ticket(
-        subject=data.subject.strip(), body=data.body, category=data.category,
+        subject=data.subject.strip(), body=data.body, body_html=render_to_store(data.body),
+        category=data.category,
         priority=data.priority, channel=data.channel, status=Status.new, level=1,
         requester=requester, created_by=by, created_at=now, updated_at=now,
         shop_ref=_clean(data.shop_ref), order_ref=_clean(data.order_ref),
@@ -86,7 +103,8 @@ def file_ticket(data: NewTicket, *, requester: User, by: User,
     ticket.due_at = sla.queue_key(ticket.status, ticket.update_due_at)
     ticket.record(EventKind.created, actor=by, new=data.channel.value)
     if attachments:
-        ticket.messages.append(Message(author=requester, body="", is_internal=False,
+        ticket.messages.append(Message(author=requester, body="", body_html="",
+                                       is_internal=False,
                                        attachments=list(attachments)))
     db.session.add(ticket)
     db.session.flush()
@@ -101,18 +119,26 @@ def _clean(value: str | None) -> str | None:
 
 def add_message(ticket: Ticket, *, author: User, body: str, internal: bool = False,
                 attachments: list[Attachment] = (),
-                status_after: Status | None = None) -> Message:
+                status_after: Status | None = None,
+                article_ids: Sequence[int] = ()) -> Message:
     """Add a public reply or an internal note to `ticket`.
 
     A customer's reply reopens a resolved or waiting ticket. A staff reply counts as
     the first response and may set the status (for example "waiting on customer"); a
     note may set it too, without counting as an answer to the customer.
-    Raises NotAllowed; the caller commits.
+    `article_ids` are the knowledge-base articles inserted into the message.
+    Raises NotAllowed, or MessageRefused (before changing anything) when a check of
+    MESSAGE_CHECKS objects; the caller commits.
     """
     allowed = can_add_note(author, ticket) if internal else can_reply(author, ticket)
     if not allowed:
         raise NotAllowed(_("You cannot write on this ticket."))
-    message = Message(author=author, body=body, is_internal=internal,
+    reasons = [reason for check in MESSAGE_CHECKS for reason in check(
+        ticket, body=body, internal=internal, article_ids=article_ids, by=author)]
+    if reasons:
+        raise MessageRefused(reasons)
+    message = Message(author=author, body=body, body_html=render_to_store(body),
+                      is_internal=internal,
                       attachments=list(attachments), created_at=utcnow())
     ticket.messages.append(message)
     ticket.record(EventKind.note if internal else EventKind.reply, actor=author)
@@ -122,6 +148,9 @@ def add_message(ticket: Ticket, *, author: User, body: str, internal: bool = Fal
         _set_status(ticket, status_after, by=author)
     db.session.flush()
     ticket_replied.send(ticket, message=message, by=author)
+    if article_ids:
+        articles_used.send(ticket, article_ids=list(article_ids)[:20], by=author,
+                           internal=internal)
     return message
 
 
