@@ -59,8 +59,10 @@ def forms_of(page: str) -> list[dict]:
 
 
 def form_data(page: str, action: str, **values) -> dict:
-    """The hidden fields of the POST form sent to `action` (a path), plus `values`."""
-    [form] = [f for f in forms_of(page) if f["method"] == "post" and f["action"] == action]
+    """The hidden fields of the POST form sent to `action` (a path, or the form's id),
+    plus `values`."""
+    [form] = [f for f in forms_of(page)
+              if f["method"] == "post" and action in (f["action"], f["id"])]
     hidden = {name: value for name, value, kind in form["fields"] if kind == "hidden"}
     return {**hidden, **values}
 
