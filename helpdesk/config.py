@@ -16,7 +16,9 @@ DEFAULTS: dict[str, object] = {
     "INSTANCE_PATH": "",
     "DATABASE_URL": "",
     "SECRET_KEY": "",
-    "BASE_URL": "http://127.0.0.1:5000",
+    # The address in links in mails. Required in production; `helpdesk run` sets it to
+    # the address it serves when unset (see BASE_URL_FALLBACK).
+    "BASE_URL": "",
     "SITE_NAME": "Tiered Helpdesk",
     # Mail: SMTP when MAIL_SERVER is set, otherwise printed to the console.
     "MAIL_SERVER": "",
@@ -28,9 +30,25 @@ DEFAULTS: dict[str, object] = {
     "MAIL_TIMEOUT": 10,
     "MAIL_SUPPRESS": False,
     "MAIL_DEFAULT_SENDER": "Helpdesk <helpdesk@example.com>",
+    # Mail is queued in the database (the outbox) and sent by a background thread of
+    # each web process; off, only `helpdesk mail send` workers send it.
+    "MAIL_SEND_IN_BACKGROUND": True,
+    # Failed sends are retried after MAIL_RETRY_SECONDS, doubling up to
+    # MAIL_RETRY_MAX_SECONDS, MAIL_MAX_ATTEMPTS times in all; then the mail is "failed"
+    # (Administration > Mail, where it can be retried).
+    "MAIL_MAX_ATTEMPTS": 12,
+    "MAIL_RETRY_SECONDS": 60.0,
+    "MAIL_RETRY_MAX_SECONDS": 3600.0,
+    # How often a sender looks for due mail that nobody handed it, and how long a
+    # sender's claim on a mail lasts before another may take it over.
+    "MAIL_POLL_SECONDS": 60.0,
+    "MAIL_LEASE_SECONDS": 300,
     # Uploads
     "MAX_ATTACHMENT_BYTES": 10 * 1024 * 1024,
     "MAX_ATTACHMENTS_PER_MESSAGE": 5,
+    # Accepted file types, comma-separated extensions (.pdf) or MIME types (image/png,
+    # image/*); empty accepts any type.
+    "ALLOWED_ATTACHMENT_TYPES": "",
     # Reverse proxies in front of the app whose X-Forwarded-For/-Proto to trust (0: none).
     "PROXY_COUNT": 0,
     # Login throttling: failures per e-mail address and per client address.
@@ -57,11 +75,18 @@ DEFAULTS: dict[str, object] = {
     # server and tests speak HTTP). HSTS is sent on HTTPS responses either way.
     "FORCE_HTTPS": False,
     "HSTS_MAX_AGE": 365 * 24 * 3600,
+    # Markdown (kb/rendering.py): seconds one text may take to render before it is shown
+    # as plain text, and the rendering processes each app process keeps.
+    "MARKDOWN_TIME_BUDGET": 2.0,
+    "MARKDOWN_WORKERS": 1,
     # Search index (used by the kb package); defaults to <instance>/search-index.
     "INDEX_PATH": "",
 }
 
 LANGUAGES = {"en": "English", "de": "Deutsch"}
+
+# Links in mails when BASE_URL is unset (and /healthz warns about it).
+BASE_URL_FALLBACK = "http://127.0.0.1:5000"
 
 
 def _parse(raw: str, default: object) -> object:

@@ -17,6 +17,7 @@ from jinja2 import BytecodeCache
 
 from helpdesk import create_app
 from helpdesk.extensions import db
+from helpdesk.notifications import sender as mail_sender
 from tests.factories import Factories, login_session_id
 
 PG_SERVER_URL = os.environ.get("HELPDESK_TEST_POSTGRES_URL",
@@ -221,6 +222,8 @@ def app(app_config, mailbox, request):
             db.create_all()      # no-op on the copied template; creates new tables otherwise
         yield app
         db.session.remove()
+        # The app's mail sender finishes its mail now, not in the next test's mailbox.
+        mail_sender.stop(app)
         if not app.config["DATABASE_URL"].startswith("sqlite"):
             _truncate_all()
         db.engine.dispose()

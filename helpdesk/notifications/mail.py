@@ -1,46 +1,90 @@
-"""Mail transport: SMTP when HELPDESK_MAIL_SERVER is set, otherwise the console.
+"""Mail: queue a mail as an outbox row, turn a row into a message, hand it to SMTP.
 
-Messages are queued on the database session and sent only after it commits, so a
-change that is rolled back never mails anyone.
+A mail is an `OutboxMail` row added to the current database session, so it commits
+with the change that caused it and a rollback sends nothing. Delivery happens later,
+outside the request (`helpdesk.notifications.delivery`). The transport is SMTP when
+HELPDESK_MAIL_SERVER is set, otherwise the console.
 """
 from __future__ import annotations
 
-import logging
 import smtplib
 import sys
+from datetime import UTC, timedelta
 from email.message import EmailMessage
-from email.utils import formataddr, make_msgid
+from email.utils import format_datetime, formataddr, make_msgid
+from urllib.parse import urlsplit
 
 from flask import current_app
-from sqlalchemy import event
 from sqlalchemy.orm import Session
 
+from helpdesk.clock import utcnow
 from helpdesk.extensions import db
+from helpdesk.notifications.models import MailStatus, OutboxMail
+from helpdesk.tickets.models import Ticket
 
-log = logging.getLogger(__name__)
-_QUEUE_KEY = "helpdesk_mail_queue"
+# Rows queued in this session that the process's background sender will deliver.
+PENDING_KEY = "helpdesk_mail_pending"
 
 
-def build(*, to: str, to_name: str, subject: str, body: str) -> EmailMessage:
+def queue(*, to: str, to_name: str, subject: str, body: str,
+          ticket: Ticket | None = None) -> OutboxMail | None:
+    """Add a mail to the current transaction's outbox (nothing if mail is suppressed).
+
+    With the in-process sender on (MAIL_SEND_IN_BACKGROUND), the row is claimed for
+    this process already, so it is sent right after the commit without another write.
+    The caller commits.
+    """
+    config = current_app.config
+    if config.get("MAIL_SUPPRESS"):
+        return None
+    now = utcnow()
+    row = OutboxMail(
+        sender=config["MAIL_DEFAULT_SENDER"], recipient=to,
+        # A name is typed by people: line breaks in it would make the header invalid.
+        recipient_name=" ".join(to_name.split())[:200], subject=subject[:300], body_text=body,
+        message_id=make_msgid(domain=_message_id_domain()), ticket=ticket,
+        status=MailStatus.queued, attempts=0, next_attempt_at=now, created_at=now)
+    if config.get("MAIL_SEND_IN_BACKGROUND", True):
+        row.status = MailStatus.sending
+        row.attempts = 1
+        row.claimed_until = now + lease()
+    session: Session = db.session()
+    session.add(row)
+    if row.status == MailStatus.sending:
+        # Composed now: after the commit the row's attributes are expired.
+        session.info.setdefault(PENDING_KEY, []).append((row, compose(row), row.claimed_until))
+    return row
+
+
+def lease() -> timedelta:
+    """How long a claim on a row lasts: long enough for one slow SMTP conversation."""
+    return timedelta(seconds=int(current_app.config["MAIL_LEASE_SECONDS"]))
+
+
+def _message_id_domain() -> str:
+    return urlsplit(current_app.config["BASE_URL"]).hostname or "helpdesk.local"
+
+
+def compose(row: OutboxMail) -> EmailMessage:
+    """Build the message a row stands for (the same bytes on every attempt)."""
     message = EmailMessage()
-    message["From"] = current_app.config["MAIL_DEFAULT_SENDER"]
-    # A name is typed by people: line breaks in it would make the header invalid.
-    message["To"] = formataddr((" ".join(to_name.split()), to))
-    message["Subject"] = subject
-    message["Message-ID"] = make_msgid(domain="helpdesk.local")
-    message.set_content(body)
+    message["From"] = row.sender
+    message["To"] = formataddr((row.recipient_name, row.recipient))
+    message["Subject"] = row.subject
+    message["Message-ID"] = row.message_id
+    message["Date"] = format_datetime(row.created_at.replace(tzinfo=UTC))
+    message.set_content(row.body_text)
+    if row.body_html:
+        message.add_alternative(row.body_html, subtype="html")
     return message
 
 
-def queue(message: EmailMessage) -> None:
-    """Send `message` once the current transaction commits (unless mail is suppressed)."""
-    if current_app.config.get("MAIL_SUPPRESS"):
-        return
-    db.session.info.setdefault(_QUEUE_KEY, []).append(message)
+def transmit(message: EmailMessage) -> None:
+    """Deliver `message` through the configured transport.
 
-
-def send_now(message: EmailMessage) -> None:
-    """Deliver `message` through the configured transport."""
+    Raises OSError or smtplib.SMTPException when the server cannot be reached or
+    refuses; every socket operation gives up after MAIL_TIMEOUT seconds.
+    """
     config = current_app.config
     if not config.get("MAIL_SERVER"):
         sys.stdout.write(f"\n----- mail -----\n{message.as_string()}\n----- end -----\n")
@@ -56,18 +100,17 @@ def send_now(message: EmailMessage) -> None:
         smtp.send_message(message)
 
 
-@event.listens_for(Session, "after_commit")
-def _send_queued(session: Session) -> None:
-    messages = session.info.pop(_QUEUE_KEY, [])
-    for message in messages:
-        try:
-            send_now(message)
-        except (OSError, smtplib.SMTPException):
-            # The change is committed; a mail server outage must not turn it into an
-            # error page. Logged for the operator.
-            log.exception("could not send mail to %s", message["To"])
+def is_permanent(error: Exception) -> bool:
+    """Whether the server refused for good (a 5xx answer): retrying cannot help.
 
+    A refused login is not: it is the configuration, and fixing it should deliver.
+    """
+    if isinstance(error, smtplib.SMTPAuthenticationError):
+        return False
+    if isinstance(error, ValueError):      # the message itself cannot be sent (encoding)
+        return True
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        return all(code >= 500 for code, _text in error.recipients.values())
+    code = getattr(error, "smtp_code", None)
+    return isinstance(code, int) and 500 <= code < 600
 
-@event.listens_for(Session, "after_rollback")
-def _drop_queued(session: Session) -> None:
-    session.info.pop(_QUEUE_KEY, None)

@@ -42,7 +42,8 @@ def _language(user: User) -> str:
 
 
 def _send(user: User, template: str, subject, **context) -> None:
-    """Queue the mail `template` for `user`, rendered in their language.
+    """Queue the mail `template` for `user`, rendered in their language, in the outbox
+    of the current transaction (a ticket in `context` links the mail to its history).
 
     `subject` is a callable so it is translated inside the recipient's locale.
     """
@@ -51,8 +52,9 @@ def _send(user: User, template: str, subject, **context) -> None:
     with force_locale(_language(user)):
         body = render_template(f"notifications/{template}.txt", user=user,
                                site_name=current_app.config["SITE_NAME"], **context)
-        message = mail.build(to=user.email, to_name=user.name, subject=subject(), body=body)
-    mail.queue(message)
+        title = subject()
+    mail.queue(to=user.email, to_name=user.name, subject=title, body=body,
+               ticket=context.get("ticket"))
 
 
 def _ticket_link(ticket: Ticket) -> str:

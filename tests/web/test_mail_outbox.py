@@ -1,0 +1,255 @@
+"""The mail outbox: mail commits with its change, survives an SMTP outage, is sent once,
+never holds a request, and what failed is visible to admins and can be retried."""
+from __future__ import annotations
+
+import asyncio
+import socket
+import threading
+import time
+from collections import Counter
+
+import pytest
+import sqlalchemy as sa
+from aiosmtpd.controller import Controller
+from flask import current_app
+
+from helpdesk.cli import main
+from helpdesk.extensions import db
+from helpdesk.notifications import delivery, mail, sender
+from helpdesk.notifications.models import MailStatus, OutboxMail
+from helpdesk.tickets.models import Priority
+from helpdesk.tickets.operations import NewTicket, file_ticket
+from tests.conftest import Mailbox
+from tests.factories import PASSWORD
+
+
+class ControlledHandler:
+    """An SMTP server's DATA step that can be slow, refuse for a while, or refuse for good."""
+
+    def __init__(self):
+        self.box = Mailbox()
+        self.reset()
+
+    def reset(self):
+        self.box.clear()
+        self.refusals_left = 0
+        self.refusal = "451 4.3.0 Try again later"
+        self.delay = 0.0
+        self.attempts = 0
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd API)
+        self.attempts += 1
+        if self.delay:
+            await asyncio.sleep(self.delay)
+        if self.refusals_left > 0:
+            self.refusals_left -= 1
+            return self.refusal
+        self.box.add(envelope.rcpt_tos, envelope.original_content or envelope.content)
+        return "250 OK"
+
+
+@pytest.fixture(scope="module")
+def controlled_server():
+    handler = ControlledHandler()
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    controller = Controller(handler, hostname="127.0.0.1", port=port)
+    controller.start()
+    yield handler, port
+    controller.stop()
+
+
+@pytest.fixture
+def smtp(controlled_server):
+    handler, _port = controlled_server
+    handler.reset()
+    return handler
+
+
+@pytest.fixture
+def app_config(app_config, controlled_server):
+    _handler, port = controlled_server
+    # Retries within a test's time: 0.05 s, doubling up to 0.4 s.
+    return {**app_config, "MAIL_PORT": port, "MAIL_RETRY_SECONDS": 0.05,
+            "MAIL_RETRY_MAX_SECONDS": 0.4, "MAIL_MAX_ATTEMPTS": 6}
+
+
+def _rows():
+    """The outbox, read like a page view: on SQLite without taking the write lock, so
+    polling does not starve the sender that must record its outcomes."""
+    db.session.commit()
+    db.session.expire_all()
+    with current_app.test_request_context("/", method="GET"):
+        rows = db.session.scalars(sa.select(OutboxMail).order_by(OutboxMail.id)).all()
+        db.session.commit()
+    return rows
+
+
+def _file(customer, subject="Payout missing"):
+    return file_ticket(NewTicket(subject=subject, body="Where is it?", priority=Priority.normal),
+                       requester=customer, by=customer)
+
+
+def _login(client, user):
+    response = client.post("/login", data={"email": user.email, "password": PASSWORD})
+    assert response.status_code == 302, response.get_data(as_text=True)[:500]
+    return client
+
+
+def _wait_until(predicate, timeout=10.0):
+    deadline = time.monotonic() + timeout
+    while not predicate() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return predicate()
+
+
+def test_mail_of_a_rolled_back_change_is_never_sent(app, make, smtp):
+    kept, dropped = make.user(), make.user()
+    _file(dropped, subject="ROLLED-BACK")
+    db.session.rollback()
+    _file(kept, subject="KEPT")
+    db.session.commit()
+    assert sender.drain(app)
+    assert smtp.box.wait_for(1)
+    time.sleep(0.2)
+    assert [m["To"] for _rcpt, m in smtp.box.messages] == [f"{kept.name} <{kept.email}>"]
+    assert [(r.recipient, r.status) for r in _rows()] == [(kept.email, MailStatus.sent)]
+
+
+def test_a_slow_smtp_server_does_not_hold_the_request(app, client, make, smtp):
+    user = make.user()
+    smtp.delay = 3.0
+    started = time.monotonic()
+    response = client.post("/password/forgot", data={"email": user.email})
+    answered_in = time.monotonic() - started
+    assert response.status_code == 302
+    assert answered_in < 1.5, f"the request took {answered_in:.1f} s"
+    assert smtp.box.wait_for(1, timeout=10)
+    [(_rcpt, message)] = smtp.box.messages
+    assert message["Subject"] == "Reset your password"
+    assert _wait_until(lambda: _rows()[0].status == MailStatus.sent)
+
+
+def test_an_smtp_server_refusing_for_a_while_gets_every_mail_exactly_once(app, make, smtp):
+    customers = [make.user() for _ in range(4)]
+    smtp.refusals_left = 7          # the first sends and a few retries answer 451
+    for customer in customers:
+        _file(customer)
+    db.session.commit()
+    assert smtp.box.wait_for(4, timeout=20)
+    assert _wait_until(lambda: all(r.status == MailStatus.sent for r in _rows()))
+    assert sender.drain(app)
+    time.sleep(0.5)                  # room for a duplicate to show up
+    received = Counter(m["Message-ID"] for _rcpt, m in smtp.box.messages)
+    rows = _rows()
+    assert received == Counter(r.message_id for r in rows)        # each one exactly once
+    assert sorted(r.recipient for r in rows) == sorted(c.email for c in customers)
+    assert smtp.attempts == 4 + 7
+    assert sum(r.attempts for r in rows) == 4 + 7
+    assert all(r.last_error is None and r.sent_at for r in rows)
+
+
+def _queue_for_workers(app, count):
+    """Queue `count` mails the way a web process without a sender thread does."""
+    sender.stop(app)
+    app.config["MAIL_SEND_IN_BACKGROUND"] = False
+    for n in range(count):
+        mail.queue(to=f"person{n}@example.com", to_name=f"Person {n}", subject=f"Mail {n}",
+                   body="Hello")
+    db.session.commit()
+
+
+def test_two_workers_at_once_send_each_mail_once(app, smtp):
+    _queue_for_workers(app, 30)
+    smtp.delay = 0.01
+    reports = []
+
+    def worker():
+        with app.app_context():
+            reports.append(delivery.deliver_due(batch=2))
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert sum(r.sent for r in reports) == 30
+    received = Counter(m["Message-ID"] for _rcpt, m in smtp.box.messages)
+    assert len(received) == 30 and set(received.values()) == {1}
+    assert {r.status for r in _rows()} == {MailStatus.sent}
+
+
+def test_the_mail_send_command_delivers_queued_mail(app, smtp, runner):
+    _queue_for_workers(app, 3)
+    result = runner.invoke(main, ["mail", "send", "--once"])
+    assert result.exit_code == 0, result.output
+    assert "sent 3" in result.output
+    assert len(smtp.box.messages) == 3
+    result = runner.invoke(main, ["mail", "send", "--once"])
+    assert "sent 0" in result.output and len(smtp.box.messages) == 3
+
+
+def test_mail_refused_on_every_attempt_is_shown_to_admins_and_can_be_retried(
+        app, client, make, smtp):
+    admin, customer = make.user("admin"), make.user()
+    smtp.refusals_left = 10 ** 6
+    ref = _file(customer).ref
+    db.session.commit()
+    assert _wait_until(lambda: _rows()[0].status == MailStatus.failed)
+    [row] = _rows()
+    assert row.attempts == 6 and "451" in row.last_error
+    assert smtp.box.messages == []
+
+    page = _login(client, admin).get("/admin/mail/").get_data(as_text=True)
+    failed_section = page.split("<h2>Waiting</h2>")[0]
+    assert customer.email in failed_section and "Try again later" in failed_section
+    assert f"[{ref}] We have received your request" in failed_section
+    smtp.refusals_left = 0
+    response = client.post(f"/admin/mail/{row.id}/retry")
+    assert response.status_code == 302
+    assert smtp.box.wait_for(1)
+    assert _wait_until(lambda: _rows()[0].status == MailStatus.sent)
+    assert len(smtp.box.messages) == 1
+
+
+def test_a_permanent_refusal_fails_at_once(app, make, smtp):
+    smtp.refusals_left, smtp.refusal = 1, "550 5.1.1 No such user"
+    _file(make.user())
+    db.session.commit()
+    assert _wait_until(lambda: _rows()[0].status == MailStatus.failed)
+    assert _rows()[0].attempts == 1 and smtp.attempts == 1
+
+
+def test_only_admins_see_and_retry_mail(app, client, make, smtp):
+    _file(make.user())
+    db.session.commit()
+    _wait_until(lambda: _rows()[0].status == MailStatus.sent)
+    agent = make.agent(3)
+    _login(client, agent)
+    assert client.get("/admin/mail/").status_code == 404
+    assert client.post(f"/admin/mail/{_rows()[0].id}/retry").status_code == 404
+
+
+def test_staff_see_on_the_ticket_which_mail_went_out(app, client, make, smtp):
+    customer = make.user()
+    ticket = _file(customer, subject="Where is my parcel")
+    ref = ticket.ref
+    db.session.commit()
+    assert _wait_until(lambda: _rows()[0].status == MailStatus.sent)
+    staff_page = _login(client, make.agent(1)).get(f"/tickets/{ref}").get_data(as_text=True)
+    assert f"Sent to {customer.email}" in staff_page
+    assert f"[{ref}] We have received your request" in staff_page
+    customer_page = _login(app.test_client(), customer).get(f"/tickets/{ref}").get_data(
+        as_text=True)
+    assert "Sent to" not in customer_page and 'id="ticket-mail"' not in customer_page
+
+
+def test_healthz_counts_waiting_and_failed_mail_without_failing(app, client, make, smtp):
+    smtp.refusals_left, smtp.refusal = 1, "550 5.1.1 No such user"
+    _file(make.user())
+    db.session.commit()
+    assert _wait_until(lambda: _rows()[0].status == MailStatus.failed)
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json["mail"] == {"ok": True, "queued": 0, "sending": 0, "failed": 1}
