@@ -11,7 +11,7 @@ from helpdesk.clock import utcnow
 from helpdesk.config import LANGUAGES
 from helpdesk.tickets import sla
 from helpdesk.tickets.models import Priority, Status
-from kb.rendering import render_markdown
+from kb.rendering import render_markdown, stored_or_rendered
 
 
 def public_level_label(level: int) -> str:
@@ -41,6 +41,9 @@ def _label(enum_cls, value):
 
 def init_app(app: Flask) -> None:
     app.jinja_env.filters["markdown"] = render_markdown
+    # A ticket's or message's body as rendered when it was saved (no parsing per view).
+    app.jinja_env.filters["rendered_body"] = lambda item: stored_or_rendered(
+        item.body_html, item.body)
     app.jinja_env.filters["datetime"] = lambda value, fmt="medium": (
         format_datetime(value, fmt) if value else "")
     app.jinja_env.filters["relative"] = relative

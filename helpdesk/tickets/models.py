@@ -142,6 +142,8 @@ class Ticket(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     subject: Mapped[str] = mapped_column(sa.String(200))
     body: Mapped[str] = mapped_column(sa.Text)
+    # The body rendered (kb.rendering) when the ticket was filed; None: render on view.
+    body_html: Mapped[str | None] = mapped_column(sa.Text)
     status: Mapped[Status] = mapped_column(_enum(Status), default=Status.new)
     priority: Mapped[Priority] = mapped_column(_enum(Priority), default=Priority.normal)
     channel: Mapped[Channel] = mapped_column(_enum(Channel), default=Channel.web)
@@ -217,7 +219,8 @@ def format_ref(ticket_id: int) -> str:
 def parse_ref(ref: str) -> int | None:
     """Return the ticket id of a reference like ``HD-000123`` (or ``123``), else None."""
     digits = ref.strip().upper().removeprefix("HD-")
-    return int(digits) if digits.isdigit() and len(digits) <= 12 else None
+    # isdigit() alone admits "²", which int() refuses.
+    return int(digits) if digits.isascii() and digits.isdigit() and len(digits) <= 12 else None
 
 
 class Message(db.Model):
@@ -230,6 +233,8 @@ class Message(db.Model):
     ticket_id: Mapped[int] = mapped_column(sa.ForeignKey("ticket.id", ondelete="CASCADE"))
     author_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
     body: Mapped[str] = mapped_column(sa.Text)
+    # The body rendered (kb.rendering) when it was written; None: render on view.
+    body_html: Mapped[str | None] = mapped_column(sa.Text)
     is_internal: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
