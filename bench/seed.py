@@ -120,6 +120,7 @@ def seed(app, n_tickets: int, *, seed_value: int = 1, n_customers: int = 600) ->
         TicketEvent,
         format_ref,
     )
+    from kb.rendering import render_to_store
 
     started = time.perf_counter()
     rnd = random.Random(seed_value)
@@ -166,9 +167,18 @@ def seed(app, n_tickets: int, *, seed_value: int = 1, n_customers: int = 600) ->
         events.append(dict(id=next(event_id), ticket_id=ticket_id, actor_id=actor, kind=kind,
                            old_value=old, new_value=new, note=note, created_at=at))
 
+    # Rendered once per distinct text, as the app stores it when a message is written.
+    rendered: dict[str, str] = {}
+
+    def html(body):
+        if body not in rendered:
+            rendered[body] = render_to_store(body)
+        return rendered[body]
+
     def message(ticket_id, author, body, internal, at):
         messages.append(dict(id=next(message_id), ticket_id=ticket_id, author_id=author,
-                             body=body, is_internal=internal, created_at=at))
+                             body=body, body_html=html(body), is_internal=internal,
+                             created_at=at))
 
     for tid in range(1, n_tickets + 1):
         active = tid in active_ids
@@ -242,7 +252,9 @@ def seed(app, n_tickets: int, *, seed_value: int = 1, n_customers: int = 600) ->
         resolved_at = t if status in (Status.resolved, Status.closed) else None
         tickets.append(dict(
             id=tid, subject=rnd.choice(SUBJECTS).format(n=100000 + tid),
-            body=BODY.format(n=100000 + tid), status=status.value, priority=priority.value,
+            body=BODY.format(n=100000 + tid),
+            body_html=html(BODY).replace("{n}", str(100000 + tid)),
+            status=status.value, priority=priority.value,
             channel=channel, level=level, category_id=rnd.randint(1, len(categories)),
             requester_id=requester,
             created_by_id=requester if channel == "web" else agents_by_level[1][0],
