@@ -75,16 +75,25 @@ def _unique_slug(base: str) -> str:
     return f"{base}-{n}"
 
 
+def _clean_body(text: str | None) -> str:
+    # Browsers send a textarea's line breaks as CRLF; the stored text uses LF.
+    return (text or "").replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _clean_key(key: str | None) -> str | None:
+    return (key or "").strip()[:120] or None
+
+
 def _apply(article: Article, data: ArticleInput) -> None:
     article.title = data.title.strip()
     article.summary = (data.summary or "").strip()
-    article.body = data.body or ""
+    article.body = _clean_body(data.body)
     article.language = data.language if data.language in ("en", "de") else "en"
     article.category = data.category
     article.tags = normalize_tags(data.tags)
     article.visibility = Visibility(data.visibility)
     article.is_known_error = bool(data.is_known_error)
-    article.translation_key = data.translation_key or None
+    article.translation_key = _clean_key(data.translation_key)
 
 
 def _snapshot(article: Article, *, by: User | None, comment: str) -> ArticleRevision:
@@ -94,8 +103,9 @@ def _snapshot(article: Article, *, by: User | None, comment: str) -> ArticleRevi
     revision = ArticleRevision(
         number=number, title=article.title, summary=article.summary, body=article.body,
         language=article.language, category_id=article.category_id, tags=article.tags,
-        visibility=article.visibility, status=article.status, author=by,
-        comment=(comment or "").strip()[:300], created_at=utcnow())
+        visibility=article.visibility, status=article.status,
+        is_known_error=article.is_known_error, translation_key=article.translation_key,
+        author=by, comment=(comment or "").strip()[:300], created_at=utcnow())
     article.revisions.append(revision)
     return revision
 
@@ -137,10 +147,17 @@ def create_article(data: ArticleInput, *, by: User | None, comment: str = "",
 
 
 def revise_article(article: Article, data: ArticleInput, *, by: User | None, comment: str = "",
-                   seen_version: int | None = None, check: bool = True) -> ArticleRevision:
-    """Save an edit as a new revision. Raises StaleArticle on a concurrent save."""
+                   seen_version: int | None = None,
+                   check: bool = True) -> ArticleRevision | None:
+    """Save an edit as a new revision. Raises StaleArticle on a concurrent save.
+
+    Returns None, and changes nothing (no revision, no outbox row, same version), when
+    `data` equals the article.
+    """
     if check and not perms.can_edit_article(by, article):
         raise NotAllowed(_("You cannot edit this article."))
+    if not differs(article, data):
+        return None
     check_version(article, seen_version)
     _apply(article, data)
     return _touch(article, by=by, comment=comment or _("Edited"))
@@ -197,16 +214,10 @@ def restore_revision(article: Article, revision: ArticleRevision, *, by: User,
     _apply(article, ArticleInput(
         title=revision.title, summary=revision.summary, body=revision.body,
         language=revision.language, category=category, tags=revision.tags,
-        visibility=revision.visibility, is_known_error=article.is_known_error,
-        translation_key=article.translation_key))
+        visibility=revision.visibility, is_known_error=revision.is_known_error,
+        translation_key=revision.translation_key))
     return _touch(article, by=by,
                   comment=_("Restored revision %(number)d", number=revision.number))
-
-
-def mark_answered(article: Article) -> None:
-    """Count a "this answered my question" click (an atomic increment, no revision)."""
-    db.session.execute(sa.update(Article).where(Article.id == article.id).values(
-        answered_count=Article.answered_count + 1))
 
 
 def set_status_as_system(article: Article, status: ArticleStatus, *,
@@ -221,9 +232,10 @@ def set_status_as_system(article: Article, status: ArticleStatus, *,
 def differs(article: Article, data: ArticleInput) -> bool:
     """Whether saving `data` would change the article's content or settings."""
     return (article.title != data.title.strip() or article.summary != (data.summary or "").strip()
-            or article.body != (data.body or "") or article.language != data.language
+            or _clean_body(article.body) != _clean_body(data.body)
+            or article.language != data.language
             or article.category_id != (data.category.id if data.category else None)
             or article.tags != normalize_tags(data.tags)
             or article.visibility != Visibility(data.visibility)
             or article.is_known_error != bool(data.is_known_error)
-            or (article.translation_key or None) != (data.translation_key or None))
+            or _clean_key(article.translation_key) != _clean_key(data.translation_key))

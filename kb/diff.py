@@ -4,12 +4,41 @@ from __future__ import annotations
 import difflib
 from dataclasses import dataclass
 
+from flask_babel import get_locale
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
 
-_FIELDS = (("title", _l("Title")), ("summary", _l("Summary")), ("tags", _l("Tags")),
-           ("language", _l("Language")), ("visibility", _l("Visibility")),
-           ("status", _l("Status")), ("body", _l("Article")))
+from helpdesk.config import LANGUAGES
+from kb.models import STATUS_LABELS, VISIBILITY_LABELS
+
+
+def _category(obj) -> str:
+    return obj.category.name_for(str(get_locale() or "en")) if obj.category else ""
+
+
+def _text(value) -> str:
+    return value or ""
+
+
+def _enum_label(labels):
+    return lambda value: str(labels.get(value, value)) if value else ""
+
+
+# Every field an editor sets (and the status), as shown in a revision diff. Each entry is
+# (attribute, label, how a value reads); the category is read from the object itself.
+_FIELDS = (
+    ("title", _l("Title"), _text),
+    ("summary", _l("Summary"), _text),
+    ("category", _l("Category"), None),
+    ("tags", _l("Tags"), _text),
+    ("language", _l("Language"), lambda value: LANGUAGES.get(value, value or "")),
+    ("visibility", _l("Visibility"), _enum_label(VISIBILITY_LABELS)),
+    ("is_known_error", _l("Known error"), lambda value: _("Yes") if value else _("No")),
+    ("translation_key", _l("Translation key"), _text),
+    ("status", _l("Status"), _enum_label(STATUS_LABELS)),
+    ("body", _l("Article"), _text),
+)
 
 
 @dataclass
@@ -54,10 +83,13 @@ def _lines(old: str, new: str, context: int = 2) -> list[tuple[str, Markup]]:
 
 
 def diff_revisions(old, new) -> list[FieldDiff]:
-    """Return the fields that differ between two revisions (or article-like objects)."""
+    """Return the fields that differ between two revisions (or a revision and an article)."""
     diffs = []
-    for name, label in _FIELDS:
-        before, after = str(getattr(old, name) or ""), str(getattr(new, name) or "")
+    for name, label, show in _FIELDS:
+        if show is None:
+            before, after = _category(old), _category(new)
+        else:
+            before, after = show(getattr(old, name)), show(getattr(new, name))
         if before != after:
             diffs.append(FieldDiff(name, str(label), _lines(before, after)))
     return diffs

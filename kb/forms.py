@@ -4,7 +4,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
-from kb.models import FeedbackKind, Visibility
+from kb.models import AnswerSource, FeedbackKind, Visibility
 
 BODY_MAX = 100_000
 
@@ -29,6 +29,11 @@ class ArticleForm(FlaskForm):
         (Visibility.public.value, _l("Public: customers too"))])
     is_known_error = BooleanField(_l("Known error (a problem we know about, with a "
                                      "workaround)"))
+    translation_key = StringField(
+        _l("Translation key"), validators=[Optional(), Length(max=120)],
+        filters=[lambda value: value.strip() if isinstance(value, str) else value],
+        description=_l("Articles with the same key are translations of each other: each "
+                       "shows the others under “Also available in”."))
     comment = StringField(_l("What did you change?"), validators=[Optional(), Length(max=300)])
     version = HiddenField(validators=[InputRequired()], default="0")
     base_revision = HiddenField(default="0")
@@ -59,6 +64,18 @@ class FeedbackForm(FlaskForm):
         (FeedbackKind.outdated.value, _l("This article is outdated"))])
     text = TextAreaField(_l("Details"), validators=[DataRequired(), Length(max=5000)],
                          description=_l("What is wrong or missing? Level 2 reviews it."))
+
+
+class AnsweredForm(FlaskForm):
+    """"This answered my question": the search that led here and where it was clicked."""
+
+    q = HiddenField()
+    source = HiddenField(default=AnswerSource.kb_page.value)
+
+    def answer_source(self) -> AnswerSource:
+        value = self.source.data
+        return AnswerSource(value) if value in AnswerSource._value2member_map_ \
+            else AnswerSource.kb_page
 
 
 class EmptyForm(FlaskForm):

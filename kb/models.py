@@ -1,4 +1,4 @@
-"""Knowledge-base tables: articles, their revisions, feedback, ticket links and the outbox.
+"""Knowledge-base tables: articles, their revisions, feedback, answers, ticket links, outbox.
 
 Article categories are the ticket categories (`helpdesk.tickets.models.Category`).
 """
@@ -80,7 +80,8 @@ class Article(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
     published_at: Mapped[datetime | None] = mapped_column()
-    # "This answered my question" clicks on the new-ticket form: a ticket avoided.
+    # How many readers said "this answered my question": a cache of the ArticleAnswerEvent
+    # rows, raised in the transaction that adds one (older counts predate the events).
     answered_count: Mapped[int] = mapped_column(default=0)
     version: Mapped[int] = mapped_column(default=1)
 
@@ -105,7 +106,7 @@ class Article(db.Model):
 
 
 class ArticleRevision(db.Model):
-    """One saved state of an article: who saved it, when, and why."""
+    """One saved state of an article (every field an editor sets): who saved it, when, why."""
 
     __tablename__ = "kb_article_revision"
     __table_args__ = (sa.UniqueConstraint("article_id", "number",
@@ -122,6 +123,8 @@ class ArticleRevision(db.Model):
     tags: Mapped[str] = mapped_column(sa.String(400), default="")
     visibility: Mapped[Visibility] = mapped_column(_enum(Visibility))
     status: Mapped[ArticleStatus] = mapped_column(_enum(ArticleStatus))
+    is_known_error: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    translation_key: Mapped[str | None] = mapped_column(sa.String(120))
     author_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
     comment: Mapped[str] = mapped_column(sa.String(300), default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -178,6 +181,39 @@ class TicketArticle(db.Model):
 
     ticket: Mapped[Ticket] = relationship()
     article: Mapped[Article] = relationship(lazy="joined")
+
+
+class AnswerSource(enum.StrEnum):
+    kb_page = "kb_page"
+    new_ticket = "new_ticket"
+
+    @property
+    def label(self):
+        return {AnswerSource.kb_page: _l("Article page"),
+                AnswerSource.new_ticket: _l("New-ticket form")}[self]
+
+
+class ArticleAnswerEvent(db.Model):
+    """One reader saying "this answered my question": once per reader and article.
+
+    `reader_key` is "user:<id>" for a logged-in reader or "browser:<random id>" from a
+    cookie, never an address. `query` is the search that led to the article, if known.
+    """
+
+    __tablename__ = "kb_article_answer"
+    __table_args__ = (sa.UniqueConstraint("article_id", "reader_key",
+                                          name="uq_kb_article_answer_reader"),
+                      sa.Index("ix_kb_article_answer_answered_at", "answered_at"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    article_id: Mapped[int] = mapped_column(sa.ForeignKey("kb_article.id", ondelete="CASCADE"))
+    revision_number: Mapped[int] = mapped_column()
+    reader_key: Mapped[str] = mapped_column(sa.String(80))
+    source: Mapped[AnswerSource] = mapped_column(_enum(AnswerSource))
+    query: Mapped[str | None] = mapped_column(sa.String(200))
+    answered_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    article: Mapped[Article] = relationship()
 
 
 class OutboxEntry(db.Model):

@@ -4,9 +4,16 @@ import sqlalchemy as sa
 
 from helpdesk.accounts.permissions import NotAllowed
 from helpdesk.extensions import db
-from kb import curation
+from kb import answers, curation
 from kb.diff import diff_revisions
-from kb.models import Article, ArticleRevision, ArticleStatus, OutboxEntry, Visibility
+from kb.models import (
+    AnswerSource,
+    Article,
+    ArticleRevision,
+    ArticleStatus,
+    OutboxEntry,
+    Visibility,
+)
 
 
 def _input(**changes):
@@ -112,11 +119,13 @@ def test_diff_shows_changed_fields_and_words(make):
     assert "<del>3-5</del>" in html and "<ins>10</ins>" in html
 
 
-def test_answered_counter_increments_without_a_revision(make, make_article):
+def test_answered_counts_once_per_reader_without_a_revision(make, make_article):
     article = make_article()
     before = len(article.revisions)
-    curation.mark_answered(article)
-    curation.mark_answered(article)
+    assert answers.record_answer(article, reader_key="user:1", source=AnswerSource.kb_page)
+    assert not answers.record_answer(article, reader_key="user:1",
+                                     source=AnswerSource.new_ticket)
+    assert answers.record_answer(article, reader_key="browser:abc", source=AnswerSource.kb_page)
     db.session.commit()
     db.session.refresh(article)
     assert article.answered_count == 2

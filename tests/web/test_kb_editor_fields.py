@@ -1,0 +1,224 @@
+"""Editing an article keeps every field it does not change (category, translation key,
+visibility, tags, known error), the history shows every field that did change, and
+saving the form unchanged changes nothing."""
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+
+import pytest
+import sqlalchemy as sa
+
+from helpdesk.extensions import db
+from kb import curation
+from kb.models import Article, ArticleRevision, OutboxEntry, Visibility
+
+
+class _FormReader(HTMLParser):
+    """What a browser would submit for one <form>: inputs, checked boxes, selected
+    options and textareas (without the newline the parser keeps after <textarea>)."""
+
+    def __init__(self, form_id: str):
+        super().__init__(convert_charrefs=True)
+        self.form_id, self.inside, self.fields = form_id, False, {}
+        self._select = self._textarea = None
+        self._first_option = {}
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "form":
+            self.inside = a.get("id") == self.form_id
+        if not self.inside:
+            return
+        if tag == "input" and a.get("name"):
+            if a.get("type") in ("checkbox", "radio") and "checked" not in a:
+                return
+            self.fields[a["name"]] = a.get("value", "y" if a.get("type") == "checkbox" else "")
+        elif tag == "select":
+            self._select = a["name"]
+        elif tag == "option" and self._select:
+            self._first_option.setdefault(self._select, a.get("value", ""))
+            if "selected" in a:
+                self.fields[self._select] = a.get("value", "")
+        elif tag == "textarea":
+            self._textarea = a["name"]
+            self.fields[self._textarea] = ""
+
+    def handle_endtag(self, tag):
+        if tag == "form":
+            self.inside = False
+        elif tag == "select" and self._select:
+            self.fields.setdefault(self._select, self._first_option.get(self._select, ""))
+            self._select = None
+        elif tag == "textarea" and self._textarea:
+            value = self.fields[self._textarea]
+            self.fields[self._textarea] = value[2:] if value.startswith("\r\n") else (
+                value[1:] if value.startswith("\n") else value)
+            self._textarea = None
+
+    def handle_data(self, data):
+        if self._textarea:
+            self.fields[self._textarea] += data
+
+
+def form_fields(html: str, form_id: str = "article-form") -> dict[str, str]:
+    """Return the fields a browser would send for the form `form_id` of `html`."""
+    reader = _FormReader(form_id)
+    reader.feed(html)
+    return reader.fields
+
+
+@pytest.fixture
+def twins(make, make_article):
+    """A categorised, tagged, public known-error article and its German translation."""
+    orders = make.category("orders")
+    english = make_article("Cancel an order", body="Open the order.\nClick Cancel.",
+                           summary="How to cancel.", category=orders, tags=["order", "cancel"])
+    german = make_article("Bestellung stornieren", body="Bestellung öffnen.", language="de",
+                          category=orders)
+    editor = make_article.editor
+    for article in (english, german):
+        curation.revise_article(article, curation.ArticleInput(
+            title=article.title, body=article.body, summary=article.summary,
+            language=article.language, category=orders, tags=article.tags,
+            visibility=article.visibility, is_known_error=article is english,
+            translation_key="cancel-order"), by=editor, comment="linked")
+    db.session.commit()
+    return english, german
+
+
+def _counts(article_id: int) -> tuple[int, int, int]:
+    db.session.expire_all()
+    article = db.session.get(Article, article_id)
+    revisions = db.session.scalar(sa.select(sa.func.count(ArticleRevision.id)).where(
+        ArticleRevision.article_id == article_id))
+    outbox = db.session.scalar(sa.select(sa.func.count(OutboxEntry.id)))
+    return article.version, revisions, outbox
+
+
+def test_edit_form_preselects_category_and_keeps_translation_key(client, login_as, twins,
+                                                                 make):
+    english, german = twins
+    login_as(make.agent(2))
+    html = client.get(f"/kb/articles/{english.id}/edit").get_data(as_text=True)
+    fields = form_fields(html)
+    assert fields["category"] == str(english.category_id)
+    assert fields["translation_key"] == "cancel-order"
+    assert fields["visibility"] == "public" and fields["tags"] == "order, cancel"
+    assert fields["is_known_error"] == "y" and fields["language"] == "en"
+    twin_link = html.split('id="translation-of"')[1].split("</p>")[0]
+    assert f'/kb/articles/{german.id}"' in twin_link and "Bestellung stornieren" in twin_link
+
+
+def test_saving_the_unchanged_form_changes_nothing(client, login_as, twins, make):
+    english, _german = twins
+    login_as(make.agent(2))
+    before = _counts(english.id)
+    fields = form_fields(client.get(f"/kb/articles/{english.id}/edit").get_data(as_text=True))
+    response = client.post(f"/kb/articles/{english.id}/edit", data=fields,
+                           follow_redirects=True)
+    assert response.status_code == 200
+    assert "No changes to save" in response.get_data(as_text=True)
+    assert _counts(english.id) == before          # same version, no revision, no outbox row
+
+
+def test_browser_line_ends_are_not_a_change(client, login_as, twins, make):
+    english, _german = twins
+    login_as(make.agent(2))
+    before = _counts(english.id)
+    fields = form_fields(client.get(f"/kb/articles/{english.id}/edit").get_data(as_text=True))
+    fields["body"] = fields["body"].replace("\n", "\r\n")     # what a browser sends
+    response = client.post(f"/kb/articles/{english.id}/edit", data=fields,
+                           follow_redirects=True)
+    assert "No changes to save" in response.get_data(as_text=True)
+    assert _counts(english.id) == before
+
+
+def test_editing_one_sentence_keeps_category_translation_and_the_twins_link(client, login_as,
+                                                                           twins, make):
+    english, german = twins
+    login_as(make.agent(2))
+    fields = form_fields(client.get(f"/kb/articles/{english.id}/edit").get_data(as_text=True))
+    fields["body"] += "\nThe refund follows in 3 days."
+    response = client.post(f"/kb/articles/{english.id}/edit", data=fields)
+    assert response.status_code == 302
+    db.session.expire_all()
+    article = db.session.get(Article, english.id)
+    assert article.body.endswith("The refund follows in 3 days.")
+    assert (article.category.name_en, article.translation_key, article.visibility,
+            article.tags, article.is_known_error) == (
+        "Orders", "cancel-order", Visibility.public, "order, cancel", True)
+    newest = article.revisions[-1]
+    assert (newest.category_id, newest.translation_key, newest.is_known_error) == (
+        article.category_id, "cancel-order", True)
+    twin_page = client.get(f"/kb/articles/{german.id}").get_data(as_text=True)
+    also = twin_page.split("Also available in")[1].split("</ul>")[0]
+    assert f'/kb/articles/{english.id}"' in also
+    history = client.get(f"/kb/articles/{english.id}/history").get_data(as_text=True)
+    labels = re.findall(r'class="kb-diff-field">([^<]+)<', history)
+    assert labels == ["Article"]                  # the only field that changed
+
+
+def test_history_diff_shows_every_field_that_changed(client, login_as, twins, make):
+    english, _german = twins
+    login_as(make.agent(2))
+    fields = form_fields(client.get(f"/kb/articles/{english.id}/edit").get_data(as_text=True))
+    payouts = make.category("payouts")
+    fields.update(category=str(payouts.id), visibility="internal", tags="order, refund",
+                  translation_key="cancel-order-v2", language="de")
+    del fields["is_known_error"]
+    assert client.post(f"/kb/articles/{english.id}/edit", data=fields).status_code == 302
+    html = client.get(f"/kb/articles/{english.id}/history").get_data(as_text=True)
+    diffs = dict(re.findall(r'class="kb-diff-field">([^<]+)</div>\s*<pre[^>]*>(.*?)</pre>',
+                            html, re.S))
+    assert set(diffs) == {"Category", "Tags", "Language", "Visibility", "Known error",
+                          "Translation key"}
+    assert "<del>Orders</del>" in diffs["Category"] and "<ins>Payouts</ins>" in diffs["Category"]
+    assert "Internal" in diffs["Visibility"] and "Public" in diffs["Visibility"]
+    assert "<del>cancel-order</del>" in diffs["Translation key"]
+    assert "<ins>cancel-order-v2</ins>" in diffs["Translation key"]
+    assert "<ins>refund</ins>" in diffs["Tags"] and "Deutsch" in diffs["Language"]
+
+
+def test_restoring_a_revision_brings_back_its_translation_key(client, login_as, twins, make):
+    english, german = twins
+    login_as(make.agent(2))
+    fields = form_fields(client.get(f"/kb/articles/{english.id}/edit").get_data(as_text=True))
+    fields["translation_key"] = ""
+    client.post(f"/kb/articles/{english.id}/edit", data=fields)
+    db.session.expire_all()
+    article = db.session.get(Article, english.id)
+    assert article.translation_key is None
+    linked = article.revisions[-2]
+    client.post(f"/kb/articles/{english.id}/revisions/{linked.number}/restore",
+                data={"version": article.version})
+    db.session.expire_all()
+    assert db.session.get(Article, english.id).translation_key == "cancel-order"
+    assert f'/kb/articles/{english.id}"' in client.get(
+        f"/kb/articles/{german.id}").get_data(as_text=True).split("Also available in")[1]
+
+
+def test_a_deactivated_category_survives_an_edit(client, login_as, twins, make):
+    english, _german = twins
+    english.category.is_active = False
+    db.session.commit()
+    login_as(make.agent(2))
+    fields = form_fields(client.get(f"/kb/articles/{english.id}/edit").get_data(as_text=True))
+    assert fields["category"] == str(english.category_id)
+    fields["summary"] = "How to cancel an order."
+    assert client.post(f"/kb/articles/{english.id}/edit", data=fields).status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Article, english.id).category.name_en == "Orders"
+
+
+def test_new_article_can_be_linked_to_its_translation(client, login_as, twins, make):
+    english, _german = twins
+    login_as(make.agent(2))
+    response = client.post("/kb/articles/new", data={
+        "title": "Annuler une commande", "body": "Ouvrez la commande.", "language": "en",
+        "visibility": "public", "category": "None", "translation_key": " cancel-order ",
+        "version": "0", "base_revision": "0"})
+    assert response.status_code == 302
+    created = db.session.scalar(sa.select(Article).where(Article.title == "Annuler une commande"))
+    assert created.translation_key == "cancel-order"
+    assert created.revisions[0].translation_key == "cancel-order"
