@@ -54,7 +54,7 @@ def search_view():
     if as_json:
         return jsonify(query=result.query, page=result.page, has_next=result.has_next,
                        corrected=result.corrected, did_you_mean=result.did_you_mean,
-                       message=result.message,
+                       message=result.message, unavailable=result.unavailable,
                        results=[dict(hit.as_json(), url=url_for("kb.show_article",
                                                                 article_id=hit.id))
                                 for hit in result.hits])
