@@ -81,7 +81,9 @@ def status_command() -> None:
     """Show the index: present, documents, and how far it lags behind the outbox."""
     state = index.status(current_app._get_current_object())
     click.echo(f"present={state.present} documents={state.documents} "
-               f"applied={state.applied} newest={state.newest} lag={state.lag}")
+               f"applied={state.applied} newest={state.newest} lag={state.lag}"
+               + (" ahead_of_database=True" if state.ahead else "")
+               + (f" error={state.error!r}" if state.error else ""))
 
 
 @kb_group.command("import")

@@ -34,7 +34,9 @@ def health_check(app: Flask) -> tuple[str, bool, dict]:
         details["error"] = error
     if state.ahead:
         details["ahead_of_database"] = True
-    if not state.present or error or state.ahead:
+    if not state.present:
+        details["rebuilding"] = index_upkeep.rebuild_soon(app) or None
+    elif (error or state.ahead) and app.config.get("KB_REBUILD_DAMAGED", True):
         details["rebuilding"] = index_upkeep.rebuild_soon(
             app, replacing=index.current_dir(index.index_root(app))) or None
     return "search_index", ok, details

@@ -71,7 +71,8 @@ def test_damaged_index_degrades_search_but_not_the_pages(app, client, damaged_se
         assert response.status_code == 200
         assert UNAVAILABLE in response.get_data(as_text=True)
     body = client.get("/kb/?q=payout&format=json").get_json()
-    assert body["results"] == [] and body["message"].startswith(UNAVAILABLE)
+    assert body["results"] == [] and body["unavailable"] is True
+    assert body["message"].startswith(UNAVAILABLE)
     warnings = [r for r in caplog.records if "unavailable" in r.getMessage()]
     assert len(warnings) == 1 and warnings[0].exc_info is None    # once, no traceback
 
