@@ -81,7 +81,7 @@ def submit_token_input() -> Markup:
 
 def sent_submit_tokens() -> str:
     """Return (and forget) the tokens of forms that went through since the last page."""
-    return " ".join(session.pop(_SENT_KEY, []))
+    return " ".join(session.pop(_SENT_KEY)) if _SENT_KEY in session else ""
 
 
 def prune_submit_tokens(older_than: timedelta) -> int:

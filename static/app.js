@@ -63,4 +63,55 @@
       if (!window.confirm(el.dataset.confirm)) ev.preventDefault();
     });
   });
+
+  // Drafts: text typed into a form is kept in this tab (sessionStorage) until the server
+  // says the form went through (its submit token in <meta name="sent-forms">), so a login
+  // in between or a lost session does not lose it. It comes back only into empty fields.
+  (function () {
+    var store, sentMeta = document.querySelector('meta[name="sent-forms"]');
+    try { store = window.sessionStorage; } catch (e) { return; }
+    if (!store || !sentMeta) return;
+    var sent = sentMeta.content.split(" "), day = 24 * 3600 * 1000;
+    function read(key) {
+      try { return JSON.parse(store.getItem(key)) || {}; } catch (e) { return {}; }
+    }
+    for (var i = store.length - 1; i >= 0; i--) {
+      var key = store.key(i);
+      if (key && key.indexOf("draft:") === 0) {
+        var old = read(key);
+        if (!old.at || Date.now() - old.at > day || (old.token && sent.indexOf(old.token) !== -1)) {
+          store.removeItem(key);
+        }
+      }
+    }
+    document.querySelectorAll('form[method="post"]').forEach(function (form) {
+      if (!form.querySelector("textarea")) return;
+      var key = "draft:" + new URL(form.action, window.location.href).pathname;
+      var fields = form.querySelectorAll(
+        'textarea[name], input[name][type="text"], input[name][type="email"]');
+      function save(token) {
+        var values = {}, typed = false;
+        fields.forEach(function (f) { values[f.name] = f.value; typed = typed || !!f.value; });
+        if (!typed) { store.removeItem(key); return; }
+        var draft = {at: Date.now(), values: values, token: token || read(key).token};
+        try { store.setItem(key, JSON.stringify(draft)); } catch (e) { /* storage full */ }
+      }
+      var draft = read(key), empty = true;
+      fields.forEach(function (f) { empty = empty && !f.value; });
+      if (draft.values && empty) {
+        fields.forEach(function (f) {
+          if (draft.values[f.name]) f.value = draft.values[f.name];
+        });
+        var note = document.createElement("p");
+        note.className = "hint draft-restored";
+        note.textContent = sentMeta.dataset.restored;
+        form.insertBefore(note, form.firstChild);
+      }
+      form.addEventListener("input", function () { save(); });
+      form.addEventListener("submit", function () {
+        var token = form.querySelector('input[name="submit_token"]');
+        save(token ? token.value : "");
+      });
+    });
+  })();
 })();
