@@ -12,7 +12,7 @@ import pytest
 import sqlalchemy as sa
 
 from helpdesk.extensions import db
-from kb.models import Article, ArticleStatus, TicketArticle
+from kb.models import AnswerSource, Article, ArticleAnswerEvent, ArticleStatus, TicketArticle
 from tests.browser.conftest import PLAYWRIGHT_MISSING, login, screenshot
 
 expect = pytest.importorskip("playwright.sync_api", reason=PLAYWRIGHT_MISSING).expect
@@ -104,6 +104,9 @@ def test_customer_finds_the_answer_while_typing_and_files_no_ticket(live_server,
         article = db.session.get(Article, article_id)
         assert article.answered_count == 1 and article.status == ArticleStatus.published
         assert db.session.scalar(sa.text("SELECT count(*) FROM ticket")) == 0
+        [event] = db.session.scalars(sa.select(ArticleAnswerEvent)).all()
+        assert (event.source, event.query) == (AnswerSource.new_ticket, "payout returned")
+        assert event.reader_key == f"user:{customer.id}"
 
 
 def test_anonymous_visitor_searches_and_never_sees_internal_articles(live_server, new_page):
