@@ -1,9 +1,12 @@
 """The `helpdesk` command: a Flask CLI group bound to the application factory."""
 from __future__ import annotations
 
+import os
+
 import click
 from flask import current_app
 from flask.cli import FlaskGroup, with_appcontext
+from flask.cli import run_command as flask_run_command
 
 from helpdesk import create_app
 from helpdesk.accounts.models import Role
@@ -17,6 +20,30 @@ from helpdesk.text_input import clean_text
              help="Tiered Helpdesk: run the server and manage its data.")
 def main() -> None:
     """Entry point of the `helpdesk` console script."""
+
+
+@main.command("run", params=list(flask_run_command.params), with_appcontext=False,
+              short_help="Run the development server.")
+@click.pass_context
+def run_command(ctx, **options) -> None:
+    """Run the development server (Flask's `run`). Unless HELPDESK_BASE_URL is set,
+    links in mails point to the address the server listens on."""
+    if not os.environ.get("HELPDESK_BASE_URL"):
+        # Set in the environment so the reloader's child process sees it too.
+        os.environ["HELPDESK_BASE_URL"] = dev_base_url(options["host"], options["port"],
+                                                       https=options.get("cert") is not None)
+        click.echo(f" * Links in mails point to {os.environ['HELPDESK_BASE_URL']} "
+                   "(set HELPDESK_BASE_URL to change)")
+    ctx.invoke(flask_run_command, **options)
+
+
+def dev_base_url(host: str, port: int, *, https: bool = False) -> str:
+    """The base URL of a development server listening on `host`:`port`."""
+    if host in ("0.0.0.0", "", "::"):      # every interface: this machine is one of them
+        host = "127.0.0.1" if host != "::" else "::1"
+    if ":" in host:
+        host = f"[{host}]"
+    return f"{'https' if https else 'http'}://{host}:{port}"
 
 
 def upgrade_database() -> None:

@@ -20,7 +20,20 @@ def healthz():
         name, ok, details = check(current_app)
         report[name] = {"ok": ok, **details}
     healthy = all(part["ok"] for part in report.values())
+    # Problems of the configuration that do not stop the app from serving: reported, but
+    # the check passes (a load balancer must not take every instance out for them).
+    warnings = _warnings(current_app)
+    if warnings:
+        report["warnings"] = warnings
     return jsonify(status="ok" if healthy else "degraded", **report), 200 if healthy else 503
+
+
+def _warnings(app) -> list[str]:
+    warnings = []
+    if not app.config.get("BASE_URL_IS_SET", True):
+        warnings.append(f"HELPDESK_BASE_URL is not set: links in mails point to "
+                        f"{app.config['BASE_URL']}")
+    return warnings
 
 
 def _database() -> dict:

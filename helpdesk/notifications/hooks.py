@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from flask import Flask
+from sqlalchemy.exc import SQLAlchemyError
 
 from helpdesk.extensions import db
 from helpdesk.notifications.models import MailStatus, OutboxMail
@@ -20,9 +21,13 @@ def ticket_mail_panel(ticket) -> dict:
 
 def health_check(app: Flask) -> tuple[str, bool, dict]:
     """/healthz: mail waiting and given up. Never unhealthy: the app serves without SMTP."""
-    rows = db.session.execute(
-        sa.select(OutboxMail.status, sa.func.count()).where(OutboxMail.status != MailStatus.sent)
-        .group_by(OutboxMail.status))
+    try:
+        rows = db.session.execute(
+            sa.select(OutboxMail.status, sa.func.count())
+            .where(OutboxMail.status != MailStatus.sent).group_by(OutboxMail.status)).all()
+    except SQLAlchemyError as exc:      # no database, or not migrated yet
+        db.session.rollback()
+        return "mail", False, {"error": exc.__class__.__name__}
     found = {status.value: 0 for status in MailStatus if status != MailStatus.sent}
     found.update({status.value: n for status, n in rows})
     return "mail", True, found
