@@ -4,14 +4,18 @@ saving the form unchanged changes nothing."""
 from __future__ import annotations
 
 import re
+from datetime import datetime
 
 import pytest
 import sqlalchemy as sa
+from flask_migrate import downgrade, upgrade
 
+from helpdesk import create_app
 from helpdesk.extensions import db
 from kb import curation
 from kb.models import Article, ArticleRevision, OutboxEntry, Visibility
 from tests.html_forms import form_fields
+from tests.unit.test_migrations import empty_database  # noqa: F401 (fixture: an empty database)
 
 
 @pytest.fixture
@@ -168,3 +172,45 @@ def test_new_article_can_be_linked_to_its_translation(client, login_as, twins, m
     created = db.session.scalar(sa.select(Article).where(Article.title == "Annuler une commande"))
     assert created.translation_key == "cancel-order"
     assert created.revisions[0].translation_key == "cancel-order"
+
+
+def test_migration_fills_older_revisions_from_their_article(empty_database, tmp_path):  # noqa: F811
+    """Revisions saved before 0005 get the article's known-error flag and translation key,
+    so the history shows no change that did not happen; a downgrade goes back cleanly."""
+    app = create_app({"TESTING": True, "SECRET_KEY": "x", "DATABASE_URL": empty_database,
+                      "INSTANCE_PATH": str(tmp_path / "instance")})
+    directory = app.extensions["migrate"].directory
+    with app.app_context():
+        upgrade(directory=directory, revision="0004")
+        now = datetime(2026, 11, 1, 12, 0)
+        with db.engine.begin() as conn:
+            for article_id, known, key in ((1, True, "cancel-order"), (2, False, None)):
+                conn.execute(sa.text(
+                    "INSERT INTO kb_article (id, slug, title, summary, body, language, tags, "
+                    "visibility, status, is_known_error, translation_key, created_at, "
+                    "updated_at, answered_count, version) VALUES (:id, :slug, 'T', '', 'B', "
+                    "'en', '', 'public', 'published', :known, :key, :now, :now, 3, 2)"),
+                    {"id": article_id, "slug": f"a-{article_id}", "known": known, "key": key,
+                     "now": now})
+                for number in (1, 2):
+                    conn.execute(sa.text(
+                        "INSERT INTO kb_article_revision (article_id, number, title, summary, "
+                        "body, language, tags, visibility, status, comment, created_at) "
+                        "VALUES (:id, :number, 'T', '', 'B', 'en', '', 'public', 'draft', "
+                        "'', :now)"), {"id": article_id, "number": number, "now": now})
+        upgrade(directory=directory, revision="0005")
+        with db.engine.connect() as conn:
+            rows = conn.execute(sa.text(
+                "SELECT article_id, number, is_known_error, translation_key "
+                "FROM kb_article_revision ORDER BY article_id, number")).all()
+            counts = conn.execute(sa.text("SELECT answered_count FROM kb_article")).scalars()
+            assert list(counts) == [3, 3]                        # older counts are kept
+        assert [tuple(r) for r in rows] == [(1, 1, True, "cancel-order"),
+                                            (1, 2, True, "cancel-order"),
+                                            (2, 1, False, None), (2, 2, False, None)]
+        downgrade(directory=directory, revision="0004")
+        with db.engine.connect() as conn:
+            columns = {c["name"] for c in sa.inspect(conn).get_columns("kb_article_revision")}
+            assert "translation_key" not in columns
+            assert "kb_article_answer" not in sa.inspect(conn).get_table_names()
+        db.engine.dispose()
