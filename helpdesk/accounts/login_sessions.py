@@ -20,29 +20,30 @@ def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def describe_device(user_agent: str) -> str:
-    """Return a short name for the browser and system of `user_agent` ("Firefox on Linux")."""
+def describe_device(user_agent: str) -> tuple[str, str]:
+    """Return the browser and system family of `user_agent` ("Firefox", "Linux").
+
+    An agent that is no known browser keeps its first word ("curl/8.5"), the system "".
+    """
     parsed = parse_user_agent(user_agent or "")
     browser = parsed.user_agent.family if parsed.user_agent else ""
-    system = parsed.os.family if parsed.os else ""
-    if browser and system and system != "Other":
-        return f"{browser} on {system}"[:120]
-    return (browser or (user_agent or "").split(" ", 1)[0] or "?")[:120]
+    system = parsed.os.family if parsed.os and parsed.os.family != "Other" else ""
+    return (browser or (user_agent or "").split(" ", 1)[0] or "?")[:60], system[:60]
 
 
 def start_login_session(user: User, *, user_agent: str, ip: str,
                         lifetime: timedelta) -> LoginSession:
     """Open a login session for `user`, valid for `lifetime` at most, and make it current.
 
-    Also drops the user's expired sessions. Flushes; the caller commits.
+    Also drops expired sessions (anyone's). Flushes; the caller commits.
     """
     now = utcnow()
-    db.session.execute(sa.delete(LoginSession).where(LoginSession.user_id == user.id,
-                                                     LoginSession.expires_at <= now))
+    db.session.execute(sa.delete(LoginSession).where(LoginSession.expires_at <= now))
     token = secrets.token_urlsafe(32)
-    login = LoginSession(user_id=user.id, token_hash=_token_hash(token),
-                         device=describe_device(user_agent), ip=(ip or "-")[:64],
-                         created_at=now, expires_at=now + lifetime)
+    browser, system = describe_device(user_agent)
+    login = LoginSession(user_id=user.id, token_hash=_token_hash(token), browser=browser,
+                         system=system, ip=(ip or "-")[:64], created_at=now,
+                         expires_at=now + lifetime)
     db.session.add(login)
     db.session.flush()
     login.cookie_id = f"{user.id}:{token}"

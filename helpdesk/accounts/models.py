@@ -129,7 +129,9 @@ class LoginSession(db.Model):
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"),
                                          index=True)
     token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
-    device: Mapped[str] = mapped_column(sa.String(120))
+    # Browser and system family from the user agent ("Firefox", "Linux"), to recognise it.
+    browser: Mapped[str] = mapped_column(sa.String(60))
+    system: Mapped[str] = mapped_column(sa.String(60))
     ip: Mapped[str] = mapped_column(sa.String(64))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime]

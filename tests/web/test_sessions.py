@@ -54,6 +54,15 @@ def _sessions_of(user) -> int:
                              .where(LoginSession.user_id == user.id))
 
 
+def test_a_strange_user_agent_is_shown_as_text(app, make):
+    user = make.user()
+    odd = _log_in(app.test_client(), user, user_agent="<script>alert(1)</script> x")
+    _log_in(app.test_client(), user, user_agent="")
+    page = odd.get("/profile").get_data(as_text=True)
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; <strong>(this session)</strong>" in page
+    assert "<script>alert" not in page
+
+
 def test_replayed_session_and_remember_cookies_are_logged_out_after_logout(app, client, make):
     user = make.user()
     _log_in(client, user, remember=True)
