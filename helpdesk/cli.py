@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import click
 from flask import current_app
@@ -86,6 +87,28 @@ def create_user_command(email, name, role, level, language, password) -> None:
     db.session.commit()
     click.echo(f"Created {user.email} ({user.role.value}"
                f"{f', level {user.level}' if user.level else ''})")
+
+
+@main.command("backup")
+@click.argument("path", type=click.Path(file_okay=False, path_type=Path))
+@with_appcontext
+def backup_command(path: Path) -> None:
+    """Copy the database (SQLite), attachments and secret key into PATH, while running."""
+    from helpdesk.backup import BackupError, backup_instance
+
+    try:
+        report = backup_instance(path)
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from None
+    if report.database:
+        click.echo(f"Database: {report.database}")
+    else:
+        click.echo("Database: PostgreSQL is not copied by this command; back it up with "
+                   f"pg_dump, e.g.\n  {report.pg_dump_command}")
+    click.echo(f"Attachments: {report.attachments} files in {path / 'attachments'}")
+    if report.secret_key:
+        click.echo(f"Secret key: {report.secret_key} (keep the backup private)")
+    click.echo("The search index is not copied: after a restore, run 'helpdesk kb reindex'.")
 
 
 @main.command("demo")
