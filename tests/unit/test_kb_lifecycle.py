@@ -130,3 +130,22 @@ def test_answered_counts_once_per_reader_without_a_revision(make, make_article):
     db.session.refresh(article)
     assert article.answered_count == 2
     assert len(article.revisions) == before
+
+
+def test_an_unchanged_edit_is_no_revision_and_no_outbox_row(make):
+    l2 = make.agent(2)
+    article = curation.create_article(_input(category=make.category(), body="One.\nTwo.",
+                                             translation_key="refunds"), by=l2)
+    db.session.commit()
+    version, outbox = article.version, db.session.scalar(sa.select(sa.func.count(OutboxEntry.id)))
+    same = _input(category=article.category, translation_key=" refunds ",
+                  body="One.\r\nTwo.", tags="Refund, return")
+    assert curation.revise_article(article, same, by=l2, seen_version=version) is None
+    db.session.commit()
+    assert (article.version, len(article.revisions)) == (version, 1)
+    assert db.session.scalar(sa.select(sa.func.count(OutboxEntry.id))) == outbox
+    changed = _input(category=None, body="One.\nTwo.", translation_key="refunds")
+    revision = curation.revise_article(article, changed, by=l2, seen_version=version)
+    db.session.commit()
+    assert revision.category_id is None and revision.translation_key == "refunds"
+    assert {c.name for c in diff_revisions(article.revisions[0], revision)} == {"category"}
