@@ -9,7 +9,7 @@ from flask_login import current_user
 from helpdesk.accounts import permissions
 from helpdesk.clock import utcnow
 from helpdesk.config import LANGUAGES
-from helpdesk.tickets import sla
+from helpdesk.tickets import attachments, sla
 from helpdesk.tickets.models import Priority, Status
 from kb.rendering import render_markdown, stored_or_rendered
 
@@ -53,6 +53,8 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["extra_nav_items"] = extra_nav_items
     app.jinja_env.globals["status_label"] = lambda value: _label(Status, value)
     app.jinja_env.globals["priority_label"] = lambda value: _label(Priority, value)
+    app.jinja_env.globals["upload_field_attrs"] = attachments.upload_field_attrs
+    app.jinja_env.globals["upload_hint"] = attachments.upload_hint
     app.jinja_env.add_extension("jinja2.ext.loopcontrols")
 
     @app.context_processor

@@ -3,6 +3,61 @@
   "use strict";
   var csrf = document.querySelector('meta[name="csrf-token"]');
 
+  // File inputs with limits (data-max-bytes, data-max-files, accept): chosen files are
+  // checked before anything is uploaded; the form is not sent while one breaks a limit.
+  // (The server checks again.) Registered first, so no other submit handler runs then.
+  document.querySelectorAll('input[type="file"][data-max-bytes]').forEach(function (input) {
+    var box = document.createElement("ul");
+    box.className = "errors upload-errors";
+    box.setAttribute("role", "alert");
+    box.hidden = true;
+    input.insertAdjacentElement("afterend", box);
+    var accepted = (input.getAttribute("accept") || "").toLowerCase().split(",")
+      .filter(function (a) { return a; });
+    function typeOk(file) {
+      if (!accepted.length) return true;
+      var name = file.name.toLowerCase(), type = (file.type || "").toLowerCase();
+      return accepted.some(function (a) {
+        if (a.charAt(0) === ".") return name.slice(-a.length) === a;
+        if (a.slice(-2) === "/*") return type.indexOf(a.slice(0, -1)) === 0;
+        return type === a;
+      });
+    }
+    function problems() {
+      var files = Array.prototype.slice.call(input.files || []), found = [];
+      if (files.length > Number(input.dataset.maxFiles)) found.push(input.dataset.tooMany);
+      files.forEach(function (file) {
+        if (file.size > Number(input.dataset.maxBytes)) {
+          found.push(input.dataset.tooLarge.replace("{name}", file.name));
+        } else if (!typeOk(file) && input.dataset.badType) {
+          found.push(input.dataset.badType.replace("{name}", file.name));
+        }
+      });
+      return found;
+    }
+    function check() {
+      var found = problems();
+      box.textContent = "";
+      found.forEach(function (text) {
+        var item = document.createElement("li");
+        item.textContent = text;
+        box.appendChild(item);
+      });
+      box.hidden = !found.length;
+      input.setCustomValidity(found.join(" "));
+      return !found.length;
+    }
+    input.addEventListener("change", check);
+    if (input.form) {
+      input.form.addEventListener("submit", function (ev) {
+        if (check()) return;
+        ev.preventDefault();
+        ev.stopImmediatePropagation();
+        input.focus();
+      });
+    }
+  });
+
   // Markdown preview tabs: <div data-editor> holding a textarea and a .preview.
   document.querySelectorAll("[data-editor]").forEach(function (box) {
     var area = box.querySelector("textarea");
