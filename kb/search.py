@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from flask import Flask, current_app
 from flask_babel import get_locale
 from flask_babel import gettext as _
-from markupsafe import Markup, escape
+from markupsafe import Markup
 from whoosh import qparser
 from whoosh import query as wq
 from whoosh.collectors import FilterCollector, TimeLimit
@@ -27,6 +27,7 @@ from kb import index, index_upkeep
 from kb.analysis import STOPWORDS, fold
 from kb.models import Article
 from kb.permissions import read_scope
+from kb.snippets import snippet, terms_by_language
 
 MAX_QUERY_CHARS = 200
 MAX_PAGE = 50
@@ -245,45 +246,6 @@ def _hit(whoosh_hit, terms: dict[str, set[str]] | None) -> Hit:
     return hit
 
 
-_SNIPPET_TOKENS = re.compile(r"\w+")
-
-
-def snippet(text: str, language: str, terms: set[str], width: int = 240) -> Markup:
-    """Return an escaped excerpt of `text` around the first query match, matches <mark>ed.
-
-    Words are compared in their indexed form (folded, stemmed in `language`), so
-    "refunds" marks "refund" and "Rueckerstattung" marks "Rückerstattung".
-    """
-    analyzer = index.SCHEMA[f"body_{language}"].analyzer
-    matches = [(m.start(), m.end()) for m in _SNIPPET_TOKENS.finditer(text)
-               if analyzer.term(m.group(0)) in terms] if terms else []
-    start = 0
-    if matches and matches[0][0] > 80:
-        start = text.find(" ", matches[0][0] - 70) + 1
-    end = min(len(text), start + width)
-    if end < len(text):
-        end = max(text.rfind(" ", start, end), start + width // 2)
-    parts, cursor = [Markup("…") if start else Markup("")], start
-    for begin, finish in matches:
-        if begin < start or finish > end:
-            continue
-        parts += [escape(text[cursor:begin]), Markup("<mark>%s</mark>") % text[begin:finish]]
-        cursor = finish
-    parts.append(escape(text[cursor:end]))
-    if end < len(text):
-        parts.append(Markup("…"))
-    return Markup("").join(parts)
-
-
-def _terms_by_language(parsed) -> dict[str, set[str]]:
-    terms: dict[str, set[str]] = {lang: set() for lang in index.LANGS}
-    for fieldname, text in parsed.iter_all_terms():
-        lang = fieldname.rsplit("_", 1)[-1]
-        if lang in terms:
-            terms[lang].add(text if isinstance(text, str) else text.decode("utf-8"))
-    return terms
-
-
 def _known(reader, word: str) -> bool:
     """Whether `word` is in the index: as written, or as a stem in either language."""
     if ("spell", word) in reader:
@@ -400,7 +362,7 @@ def _search(s, text, parsed, filter_query, key, result, app, highlight) -> Searc
             result.did_you_mean = correction
     start = (page - 1) * per_page
     found = [results[i] for i in range(start, min(results.scored_length(), start + per_page))]
-    terms = _terms_by_language(parsed) if highlight else None
+    terms = terms_by_language(parsed) if highlight else None
     result.hits = [_hit(h, terms) for h in found]
     result.has_next = results.scored_length() > start + per_page
     if not result.hits:
