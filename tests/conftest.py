@@ -72,6 +72,9 @@ class Mailbox:
     def __init__(self):
         self.messages = []
         self._lock = threading.Lock()
+        # Set by the `app` fixture: waits until the app's background mail sender has tried
+        # to send all it holds, so "nobody else got mail" is checked after the fact.
+        self.settle = None
 
     def add(self, envelope_rcpt, data: bytes):
         with self._lock:
@@ -83,13 +86,19 @@ class Mailbox:
             self.messages.clear()
 
     def to(self, address: str):
-        """Return the messages addressed to `address`."""
+        """Return the messages addressed to `address` (once the app's mail is out)."""
+        if self.settle:
+            self.settle()
         return [m for rcpt, m in self.messages if address in rcpt]
 
     def wait_for(self, count: int, timeout: float = 5.0):
+        """Wait for `count` messages (mail is sent in the background), and for any more
+        the app was sending."""
         deadline = time.monotonic() + timeout
         while len(self.messages) < count and time.monotonic() < deadline:
             time.sleep(0.01)
+        if self.settle:
+            self.settle()
         return self.messages
 
 
@@ -118,6 +127,7 @@ def smtp_server():
 def mailbox(smtp_server):
     box, _port = smtp_server
     box.clear()
+    box.settle = None
     return box
 
 
@@ -216,6 +226,7 @@ def app(app_config, mailbox, request):
     app = create_app(app_config)
     app.jinja_env.bytecode_cache = _BYTECODE_CACHE
     app.test_client_class = RequestInOwnContextClient
+    mailbox.settle = lambda: mail_sender.wait_transmitted(app)
 
     with app.app_context():
         if app.config["DATABASE_URL"].startswith("sqlite"):
@@ -224,6 +235,7 @@ def app(app_config, mailbox, request):
         db.session.remove()
         # The app's mail sender finishes its mail now, not in the next test's mailbox.
         mail_sender.stop(app)
+        mailbox.settle = None
         if not app.config["DATABASE_URL"].startswith("sqlite"):
             _truncate_all()
         db.engine.dispose()

@@ -87,26 +87,39 @@ def claim_due(*, limit: int = 20) -> list[Claimed]:
     return claimed
 
 
-def send(claimed: list[Claimed]) -> Report:
-    """Send claimed mails one by one and record each outcome (commits per mail)."""
+def send(claimed: list[Claimed], *, on_transmitted=None) -> Report:
+    """Send claimed mails one by one and record each outcome (commits per mail).
+
+    `on_transmitted`, if given, is called after each SMTP attempt (before its record).
+    """
     report = Report()
     # One SMTP conversation is a handful of socket operations, each up to MAIL_TIMEOUT.
     margin = timedelta(seconds=6 * int(current_app.config["MAIL_TIMEOUT"]))
     for item in claimed:
-        if utcnow() + margin > item.claimed_until:
-            # Held too long behind slow sends: another sender may take it over now,
-            # so this one must not send it too. The lease's end makes it due again.
-            log.warning("mail %s: claim about to end, left for the next sweep", item.mail_id)
-            continue
-        error = None
-        try:
-            mail.transmit(item.message)
-        except (OSError, smtplib.SMTPException, ValueError) as exc:
-            error = exc
-            log.warning("could not send mail %s to %s: %s", item.mail_id,
-                        item.message["To"], exc)
-        report.add(_record_with_retries(item.mail_id, error))
+        error = _transmit(item, margin)
+        if on_transmitted is not None:
+            on_transmitted()
+        if error is not _SKIPPED:
+            report.add(_record_with_retries(item.mail_id, error))
     return report
+
+
+_SKIPPED = object()
+
+
+def _transmit(item: Claimed, margin: timedelta):
+    """Hand one mail to SMTP; return the error, None, or _SKIPPED if its claim ends."""
+    if utcnow() + margin > item.claimed_until:
+        # Held too long behind slow sends: another sender may take it over now, so this
+        # one must not send it too. The lease's end makes it due again.
+        log.warning("mail %s: claim about to end, left for the next sweep", item.mail_id)
+        return _SKIPPED
+    try:
+        mail.transmit(item.message)
+    except (OSError, smtplib.SMTPException, ValueError) as exc:
+        log.warning("could not send mail %s to %s: %s", item.mail_id, item.message["To"], exc)
+        return exc
+    return None
 
 
 def _record_with_retries(mail_id: int, error: Exception | None, tries: int = 3) -> Report:

@@ -33,6 +33,7 @@ class BackgroundSender:
         self.app = app
         self._cond = threading.Condition()
         self._pending: list[delivery.Claimed] = []
+        self._untransmitted = 0        # handed over, not yet through an SMTP attempt
         self._busy = False
         self._stopping = False
         self._sweep_at = time.monotonic() + self._poll_seconds()
@@ -45,6 +46,7 @@ class BackgroundSender:
         """Send these claimed mails soon (in this process's sender thread)."""
         with self._cond:
             self._pending.extend(claimed)
+            self._untransmitted += len(claimed)
             self._ensure_started()
             self._cond.notify_all()
 
@@ -78,6 +80,23 @@ class BackgroundSender:
                 self._cond.wait(remaining)
         return True
 
+    def wait_transmitted(self, timeout: float = 10.0) -> bool:
+        """Wait until every mail handed to this sender went through an SMTP attempt
+        (whatever the database is doing: the outcome may still be being recorded)."""
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while self._untransmitted:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return False
+                self._cond.wait(remaining)
+        return True
+
+    def _transmitted(self, count: int = 1) -> None:
+        with self._cond:
+            self._untransmitted -= count
+            self._cond.notify_all()
+
     def stop(self, timeout: float = 10.0) -> None:
         """Send what is pending, then end the thread (waits up to `timeout` seconds)."""
         with self._cond:
@@ -105,14 +124,8 @@ class BackgroundSender:
 
     def _run(self) -> None:
         while (job := self._next_job()) is not None:
-            batch, sweep = job
             try:
-                with self.app.app_context():
-                    report = delivery.send(batch) if batch else delivery.Report()
-                    if sweep:
-                        report.add(delivery.deliver_due())
-                        report.next_retry_at = delivery.next_due_at()
-                    self._schedule(report.next_retry_at)
+                self._work(*job)
             except Exception:  # noqa: BLE001 - the thread must outlive any one failure
                 log.exception("the mail sender failed; the outbox keeps the mail")
                 with self._cond:      # e.g. the database was away: look again soon
@@ -122,6 +135,24 @@ class BackgroundSender:
                 with self._cond:
                     self._busy = False
                     self._cond.notify_all()
+
+    def _work(self, batch: list[delivery.Claimed], sweep: bool) -> None:
+        done = 0
+
+        def transmitted() -> None:
+            nonlocal done
+            done += 1
+            self._transmitted()
+        try:
+            with self.app.app_context():
+                report = delivery.send(batch, on_transmitted=transmitted) \
+                    if batch else delivery.Report()
+                if sweep:
+                    report.add(delivery.deliver_due())
+                    report.next_retry_at = delivery.next_due_at()
+                self._schedule(report.next_retry_at)
+        finally:
+            self._transmitted(len(batch) - done)      # those an error cut short
 
     def _schedule(self, due_at) -> None:
         if due_at is None:
@@ -152,6 +183,12 @@ def drain(app: Flask, timeout: float = 10.0) -> bool:
     """Wait until the app's sender has sent what it was handed (tests, scripts)."""
     sender = sender_for(app)
     return sender.drain(timeout) if sender else True
+
+
+def wait_transmitted(app: Flask, timeout: float = 10.0) -> bool:
+    """Wait until the app's sender tried SMTP for all it was handed (tests)."""
+    sender = sender_for(app)
+    return sender.wait_transmitted(timeout) if sender else True
 
 
 def stop(app: Flask, timeout: float = 10.0) -> None:
