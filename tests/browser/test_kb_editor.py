@@ -52,6 +52,7 @@ def test_one_changed_sentence_keeps_category_and_translation(live_server, new_pa
     expect(page.get_by_label("Category")).to_have_value(str(category_id))
     expect(page.get_by_label("Translation key")).to_have_value("cancel-order")
     expect(page.locator("#translation-of")).to_contain_text("Bestellung stornieren")
+    screenshot(page, "kb-edit-form")
     body = page.get_by_label("Article")
     body.fill(body.input_value().replace("within 5 days", "within 3 days"))
     page.get_by_label("What did you change?").fill("shorter refund time")
