@@ -109,6 +109,7 @@ class IndexStatus:
 # -- opening --------------------------------------------------------------------------
 
 def index_root(app: Flask) -> Path:
+    """The index folder (INDEX_PATH), holding CURRENT and the generations."""
     return Path(app.config["INDEX_PATH"])
 
 
@@ -125,6 +126,10 @@ def _marker(path: Path) -> str | None:
 
 
 def current_dir(root: Path) -> Path | None:
+    """The generation CURRENT names, if it is a whole index of this schema; else None.
+
+    Never raises: a missing, unreadable or garbage pointer reads as "no index".
+    """
     name = _marker(root / "CURRENT")
     if not name or not _GENERATION.fullmatch(name):
         return None
@@ -134,6 +139,7 @@ def current_dir(root: Path) -> Path | None:
 
 
 def exists(app: Flask) -> bool:
+    """Whether the index has a current generation (it may still be damaged)."""
     return current_dir(index_root(app)) is not None
 
 
@@ -450,5 +456,6 @@ def prune_outbox(*, older_than: timedelta) -> int:
 
 
 def size_bytes(app: Flask) -> int:
+    """The current generation's size on disk."""
     folder = current_dir(index_root(app))
     return sum(p.stat().st_size for p in folder.iterdir()) if folder else 0
