@@ -14,6 +14,7 @@ from aiosmtpd.controller import Controller
 from flask import current_app
 
 from helpdesk.cli import main
+from helpdesk.clock import utcnow
 from helpdesk.extensions import db
 from helpdesk.notifications import delivery, mail, sender
 from helpdesk.notifications.models import MailStatus, OutboxMail
@@ -253,3 +254,32 @@ def test_healthz_counts_waiting_and_failed_mail_without_failing(app, client, mak
     response = client.get("/healthz")
     # (The overall status also depends on the search index, built in the background.)
     assert response.json["mail"] == {"ok": True, "queued": 0, "sending": 0, "failed": 1}
+
+
+def test_a_worker_leaves_mail_alone_while_the_web_process_sends_it(app, make, smtp):
+    smtp.delay = 1.0
+    _file(make.user())
+    db.session.commit()                      # handed to this process's sender thread
+    report = delivery.deliver_due()          # a `helpdesk mail send` worker at the same time
+    db.session.commit()
+    assert report.sent == 0
+    assert smtp.box.wait_for(1, timeout=10)
+    assert _wait_until(lambda: _rows()[0].status == MailStatus.sent)
+    assert len(smtp.box.messages) == 1 and smtp.attempts == 1
+
+
+def test_mail_of_a_sender_that_died_is_sent_once_its_claim_ends(app, make, smtp):
+    sender.stop(app)                         # this process "dies" before sending
+    _file(make.user())
+    db.session.commit()
+    [row] = _rows()
+    assert row.status == MailStatus.sending
+    assert delivery.deliver_due().sent == 0  # the claim still holds
+    db.session.execute(sa.update(OutboxMail).values(claimed_until=utcnow()))
+    db.session.commit()
+    time.sleep(0.01)
+    assert delivery.deliver_due().sent == 1
+    [row] = _rows()
+    assert (row.status, row.attempts) == (MailStatus.sent, 2)
+    assert len(smtp.box.messages) == 1
+    assert smtp.box.messages[0][1]["Message-ID"] == row.message_id
