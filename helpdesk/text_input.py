@@ -14,9 +14,17 @@ import unicodedata
 from collections.abc import Mapping
 from typing import Any
 
-from flask import Flask, abort
+from flask import Flask, abort, request
 from flask.wrappers import Request
 from werkzeug.datastructures import FileStorage, ImmutableMultiDict, MultiDict
+from werkzeug.exceptions import RequestEntityTooLarge
+from werkzeug.routing import IntegerConverter
+
+# The largest id a BIGINT column holds; longer numbers name nothing.
+MAX_ID = 2**63 - 1
+# Blueprints whose views read JSON bodies themselves; the others take forms only
+# (Flask-WTF would feed any JSON value to a form, and a list or a number breaks it).
+JSON_BLUEPRINTS: set[str] = {"api"}
 
 # C0 controls but tab and LF (CR is turned into LF first), DEL, and the C1 controls.
 _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
@@ -42,6 +50,17 @@ def clean_text(text: str) -> str:
 def has_control_characters(text: str) -> bool:
     """Whether `text` holds any control character, tab and line breaks included."""
     return _ANY_CONTROL.search(text) is not None
+
+
+def whole_number(value: Any, default: int | None = None) -> int | None:
+    """Return `value` (ASCII digits) as an int a database id can be, else `default`.
+
+    Use it where `str.isdigit()` would be tempting: that admits "²", which int() refuses.
+    """
+    text = str(value if value is not None else "")
+    if text.isascii() and text.isdigit() and len(text) <= 19 and int(text) <= MAX_ID:
+        return int(text)
+    return default
 
 
 def clean_data(value: Any) -> Any:
@@ -85,6 +104,15 @@ class CleanRequest(Request):
 
     parameter_storage_class = CleanMultiDict
 
+    def _load_form_data(self) -> None:
+        # Multipart fields over MAX_FORM_MEMORY_SIZE are refused by Werkzeug; url-encoded
+        # ones are not, and a megabyte "e-mail address" takes seconds to validate.
+        super()._load_form_data()
+        limit = self.max_form_memory_size
+        if limit and any(isinstance(value, str) and len(value) > limit
+                         for _key, value in self.form.items(multi=True)):
+            raise RequestEntityTooLarge()
+
     def get_json(self, force: bool = False, silent: bool = False, cache: bool = True):
         """Return the parsed JSON body with every string cleaned (see `clean_data`)."""
         return clean_data(super().get_json(force=force, silent=silent, cache=cache))
@@ -99,7 +127,24 @@ def _check_path_values(endpoint: str | None, values: dict | None) -> None:
             values[name] = clean_text(value)
 
 
+def _forms_only() -> None:
+    """Refuse a JSON body sent to a page that takes forms (400, not a server error)."""
+    if (request.is_json and request.method in ("POST", "PUT", "PATCH", "DELETE")
+            and request.blueprint not in JSON_BLUEPRINTS):
+        abort(400)
+
+
+class DatabaseIntConverter(IntegerConverter):
+    """`<int:...>` in a route: an id a database column can hold (longer ones are 404)."""
+
+    def __init__(self, map, *args, **kwargs):  # noqa: A002 (Werkzeug's name)
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(map, *args, **kwargs)
+
+
 def init_app(app: Flask) -> None:
-    """Clean every text a request brings into `app`."""
+    """Clean every text a request brings into `app`; call before routes are registered."""
     app.request_class = CleanRequest
+    app.url_map.converters["int"] = DatabaseIntConverter
     app.url_value_preprocessor(_check_path_values)
+    app.before_request(_forms_only)

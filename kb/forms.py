@@ -4,6 +4,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
+from helpdesk.text_input import whole_number
 from kb.models import AnswerSource, FeedbackKind, Visibility
 
 BODY_MAX = 100_000
@@ -39,12 +40,10 @@ class ArticleForm(FlaskForm):
     base_revision = HiddenField(default="0")
 
     def seen_version(self) -> int | None:
-        value = str(self.version.data or "")
-        return int(value) if value.isdigit() and value != "0" else None
+        return whole_number(self.version.data) or None
 
     def base_revision_number(self) -> int:
-        value = str(self.base_revision.data or "")
-        return int(value) if value.isdigit() else 0
+        return whole_number(self.base_revision.data, 0)
 
 
 class TransitionForm(FlaskForm):
@@ -54,8 +53,7 @@ class TransitionForm(FlaskForm):
     comment = StringField(_l("Comment"), validators=[Optional(), Length(max=300)])
 
     def seen_version(self) -> int | None:
-        value = str(self.version.data or "")
-        return int(value) if value.isdigit() else None
+        return whole_number(self.version.data)
 
 
 class FeedbackForm(FlaskForm):

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 
 from helpdesk.accounts.models import User
 from helpdesk.extensions import db
+from helpdesk.text_input import whole_number
 from helpdesk.tickets.models import Ticket
 from kb import permissions as perms
 from kb.models import Article, TicketArticle, Visibility
@@ -24,7 +25,7 @@ def record_articles_used(ticket: Ticket, *, article_ids, by: User,
     Ids of articles that do not exist or that `by` may not use are ignored.
     Adds to the current transaction; the caller (the reply view) commits.
     """
-    ids = {int(i) for i in article_ids if str(i).isdigit()}
+    ids = {whole_number(i) for i in article_ids} - {None}
     if not ids:
         return []
     articles = db.session.scalars(sa.select(Article).where(Article.id.in_(ids))).all()

@@ -17,6 +17,7 @@ from helpdesk.accounts.permissions import (
 )
 from helpdesk.extensions import db
 from helpdesk.stale_forms import shows_form_on_stale_token
+from helpdesk.text_input import whole_number
 from helpdesk.tickets import bp
 from helpdesk.tickets.access import get_visible_ticket_or_404
 from helpdesk.tickets.categories import category_choices
@@ -59,7 +60,7 @@ def _queue_filter() -> QueueFilter:
         statuses = ()
     return QueueFilter(view=view, level=level, statuses=statuses,
                        priority=_enum_arg("priority", Priority),
-                       category_id=request.args.get("category", type=int),
+                       category_id=request.args.get("category", type=whole_number),
                        channel=_enum_arg("channel", Channel),
                        text=request.args.get("q", "")[:100])
 

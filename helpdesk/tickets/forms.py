@@ -13,6 +13,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional
 
+from helpdesk.text_input import whole_number
 from helpdesk.tickets.models import Channel, Priority, Status
 
 BODY_MAX = 50_000
@@ -62,10 +63,10 @@ class VersionedForm(FlaskForm):
     seen_event = HiddenField()
 
     def seen_version(self) -> int | None:
-        return _int_or_none(self.version.data) if str(self.version.data).isdigit() else None
+        return whole_number(self.version.data)
 
     def seen_event_id(self) -> int:
-        return int(self.seen_event.data) if str(self.seen_event.data).isdigit() else 0
+        return whole_number(self.seen_event.data, 0)
 
 
 class MessageForm(VersionedForm):

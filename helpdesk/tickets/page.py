@@ -8,6 +8,7 @@ from flask_login import current_user
 
 from helpdesk.accounts import permissions as perms
 from helpdesk.clock import utcnow
+from helpdesk.text_input import whole_number
 from helpdesk.tickets import sla
 from helpdesk.tickets.access import assignable_agents
 from helpdesk.tickets.categories import category_choices
@@ -29,7 +30,7 @@ STAFF_PANELS: list = []
 def _versioned(form, ticket: Ticket, last_event_id: int):
     """Point a form at the ticket's current version, keeping what the user typed."""
     form.version.data = str(ticket.version)
-    if not form.seen_event.data or not str(form.seen_event.data).isdigit():
+    if whole_number(form.seen_event.data) is None:
         form.seen_event.data = str(last_event_id)
     return form
 

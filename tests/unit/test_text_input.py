@@ -11,7 +11,13 @@ from werkzeug.datastructures import FileStorage, MultiDict
 from helpdesk.accounts.models import User
 from helpdesk.cli import main
 from helpdesk.extensions import db
-from helpdesk.text_input import CleanMultiDict, clean_data, clean_text, has_control_characters
+from helpdesk.text_input import (
+    CleanMultiDict,
+    clean_data,
+    clean_text,
+    has_control_characters,
+    whole_number,
+)
 from kb import search
 from kb.models import Article
 
@@ -45,6 +51,15 @@ def test_clean_text_is_idempotent_and_output_is_valid_utf8_nfc():
 def test_clean_data_cleans_nested_strings_and_keys():
     data = {"ti\x00tle": [DECOMPOSED, {"x": "a\x00"}], "n": 3, "ok": None}
     assert clean_data(data) == {"title": [COMPOSED, {"x": "a"}], "n": 3, "ok": None}
+
+
+@pytest.mark.parametrize("raw, number", [
+    ("42", 42), ("0", 0), (7, 7), ("\u00b2", None), ("\u0661\u0662", None), ("-1", None),
+    (" 1", None), ("1_000", None), ("9" * 19, None), (str(2**63 - 1), 2**63 - 1),
+    ("9" * 5000, None), (None, None), ("", None),
+])
+def test_whole_number_takes_only_ids_a_database_can_hold(raw, number):
+    assert whole_number(raw) == number
 
 
 def test_request_parameters_are_cleaned_on_construction():
@@ -92,7 +107,8 @@ def test_kb_import_cleans_body_and_front_matter(app, runner, tmp_path):
 
 def test_cli_create_user_cleans_its_input(app, runner):
     result = runner.invoke(main, ["create-user", "--email", "lea\x00@example.com",
-                                  "--name", "Le\u0301a\x07", "--password", "secret-pw-1"])
+                                  "--name", "Le\u0301a\x07", "--password",
+                                  "plum-orbit-canvas-92"])
     assert result.exit_code == 0, result.output
     user = db.session.scalar(sa.select(User).where(User.email == "lea@example.com"))
     assert user.name == "L\u00e9a"
