@@ -140,7 +140,7 @@ def test_agent_panel_offers_internal_articles_only_for_notes(live_server, scene,
     seen = len(problems)
     with page.expect_navigation():
         page.get_by_role("button", name="Send reply").click()
-    expect(page.locator("#composer .errors")).to_contain_text(
+    expect(page.locator("#composer [data-editor] .errors")).to_contain_text(
         "is an internal article: it can only go into an internal note")
     # The refusal is a 400 answer, which Chromium logs; it is the only message.
     refused = problems[seen:]
