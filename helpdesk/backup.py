@@ -44,6 +44,7 @@ def backup_instance(destination: Path) -> BackupReport:
     destination.mkdir(parents=True, exist_ok=True)
     if any(destination.iterdir()):
         raise BackupError(f"{destination} is not empty")
+    destination.chmod(0o700)      # password hashes, private tickets and the secret key
     report = BackupReport()
     url = make_url(current_app.config["SQLALCHEMY_DATABASE_URI"])
     if url.get_backend_name() == "sqlite":

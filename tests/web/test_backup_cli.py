@@ -39,6 +39,7 @@ def test_backup_restores_tickets_messages_and_attachments(app, make, runner, tmp
     restored = tmp_path / "backup" / "attachments" / stored_name[:2] / stored_name
     assert restored.read_bytes() == stored.read_bytes() == b"%PDF-1.4 x"
     assert (tmp_path / "backup" / "secret_key").read_text() == "the-key"
+    assert (tmp_path / "backup").stat().st_mode & 0o077 == 0      # private to its owner
 
 
 @SQLITE_ONLY
