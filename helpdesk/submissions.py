@@ -14,7 +14,7 @@ the claim commits together with what the view does:
 * After the view, a redirect stores its location on the row (in a small transaction of
   its own: views commit before they build the redirect). A repeat that arrives between
   the first request's commit and that update waits a moment for it. Any other answer
-  (the form came back) gives the token up again.
+  but a server error (the form came back) gives the token up again.
 
 The key is a hash of the person (user, or an anonymous session id), the token and the
 content of the form, so a token sent by someone else is not taken as theirs, and a form
@@ -175,8 +175,9 @@ def _record_result(response):
             SubmitToken.key == key).values(result_url=response.location[:2000]))
         if recorded.rowcount:
             _remember_sent(token)
-    else:
-        # The form came back (errors, conflict, refusal): sending it again must work.
+    elif response.status_code < 500:
+        # The form came back (errors, conflict, refusal): sending it again must work. (After
+        # a server error the claim stays: what the view committed must not happen twice.)
         db.session.execute(sa.delete(SubmitToken).where(SubmitToken.key == key))
     _prune_now_and_then()
     db.session.commit()

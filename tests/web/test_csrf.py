@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from werkzeug.routing import IntegerConverter
 
 from tests.factories import PASSWORD
 
@@ -25,7 +26,7 @@ def _post_urls(app) -> list[str]:
         values = {}
         for name in rule.arguments - set(rule.defaults or {}):
             converter = rule._converters[name]
-            values[name] = 1 if type(converter).__name__ in ("IntegerConverter",) else "HD-000001"
+            values[name] = 1 if isinstance(converter, IntegerConverter) else "HD-000001"
         if rule.endpoint == "accounts.set_language":
             values["code"] = "de"
         urls.append(rule.build(values)[1])
