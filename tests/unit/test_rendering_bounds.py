@@ -7,12 +7,18 @@ from __future__ import annotations
 
 import html
 import time
+from datetime import datetime
 from html.parser import HTMLParser
 
 import pytest
+import sqlalchemy as sa
+from flask_migrate import upgrade
 
+from helpdesk import create_app
+from helpdesk.extensions import db
 from kb import rendering
 from kb.rendering import costly_shape, render_markdown
+from tests.unit.test_migrations import empty_database  # noqa: F401 (a fixture)
 
 # The slack covers starting a fresh worker process after one was killed, on a busy machine.
 SLACK = 5.0
@@ -175,3 +181,35 @@ def test_sanitizer_still_removes_scripts_handlers_and_bad_links():
         assert tag not in ("script", "svg")
         assert not [name for name in attrs if name.startswith("on")]
         assert not (attrs.get("href") or "").startswith(("javascript:", "data:"))
+
+
+def test_upgrade_renders_the_existing_tickets_and_messages(empty_database, tmp_path):  # noqa: F811
+    app = create_app({"TESTING": True, "SECRET_KEY": "x", "DATABASE_URL": empty_database,
+                      "INSTANCE_PATH": str(tmp_path / "instance")})
+    now = datetime(2026, 1, 1)
+    directory = app.extensions["migrate"].directory
+    with app.app_context():
+        upgrade(directory=directory, revision="0002")
+        with db.engine.begin() as conn:
+            conn.execute(sa.text(
+                "INSERT INTO \"user\" (id, email, name, role, is_active_account, session_token,"
+                " created_at) VALUES (1, 'c@example.com', 'C', 'customer', true, 't', :now)"),
+                {"now": now})
+            conn.execute(sa.text(
+                "INSERT INTO ticket (id, subject, body, status, priority, channel, level,"
+                " requester_id, created_at, updated_at, first_response_due_at,"
+                " resolution_due_at, update_due_at, due_at, version) VALUES (1, 's', :body,"
+                " 'new', 'normal', 'web', 1, 1, :now, :now, :now, :now, :now, :now, 1)"),
+                {"body": "Old **ticket**", "now": now})
+            conn.execute(sa.text(
+                "INSERT INTO message (id, ticket_id, author_id, body, is_internal, created_at)"
+                " VALUES (1, 1, 1, :body, false, :now), (2, 1, 1, :bomb, false, :now)"),
+                {"body": "Old *reply*", "bomb": "[" * 13000, "now": now})
+        upgrade(directory=directory, revision="0003")
+        with db.engine.connect() as conn:
+            tickets = conn.execute(sa.text("SELECT body_html, version FROM ticket")).all()
+            messages = conn.execute(sa.text("SELECT body_html FROM message ORDER BY id")).all()
+        db.engine.dispose()
+    assert tickets == [("<p>Old <strong>ticket</strong></p>", 1)]
+    assert messages[0] == ("<p>Old <em>reply</em></p>",)
+    assert _is_plain_fallback(messages[1][0], "[" * 13000)
