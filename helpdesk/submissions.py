@@ -16,6 +16,10 @@ the claim commits together with what the view does:
   the first request's commit and that update waits a moment for it. Any other answer
   but a server error (the form came back) gives the token up again.
 
+Forms that log in or out or set the language carry no token: sent twice they act twice,
+which is harmless, whereas a repeat answered with a redirect would lack the cookie the
+first answer set, and the browser may have dropped that first answer.
+
 The key is a hash of the person (user, or an anonymous session id), the token and the
 content of the form, so a token sent by someone else is not taken as theirs, and a form
 changed after it was sent (Back, edit, send) is a new submission.
