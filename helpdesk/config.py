@@ -45,6 +45,9 @@ DEFAULTS: dict[str, object] = {
     "MAIL_LEASE_SECONDS": 300,
     # Uploads
     "MAX_ATTACHMENT_BYTES": 10 * 1024 * 1024,
+    # The largest form field that is not a file: bytes, or characters when url-encoded.
+    # Larger ones answer 413.
+    "MAX_FORM_MEMORY_SIZE": 500_000,
     "MAX_ATTACHMENTS_PER_MESSAGE": 5,
     # Accepted file types, comma-separated extensions (.pdf) or MIME types (image/png,
     # image/*); empty accepts any type.

@@ -20,8 +20,8 @@ from werkzeug.datastructures import FileStorage, ImmutableMultiDict, MultiDict
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.routing import IntegerConverter
 
-# The largest id a BIGINT column holds; longer numbers name nothing.
-MAX_ID = 2**63 - 1
+# The largest id an INTEGER column holds (PostgreSQL's is 32 bits); larger numbers name nothing.
+MAX_ID = 2**31 - 1
 # Blueprints whose views read JSON bodies themselves; the others take forms only
 # (Flask-WTF would feed any JSON value to a form, and a list or a number breaks it).
 JSON_BLUEPRINTS: set[str] = {"api"}
@@ -58,7 +58,7 @@ def whole_number(value: Any, default: int | None = None) -> int | None:
     Use it where `str.isdigit()` would be tempting: that admits "²", which int() refuses.
     """
     text = str(value if value is not None else "")
-    if text.isascii() and text.isdigit() and len(text) <= 19 and int(text) <= MAX_ID:
+    if text.isascii() and text.isdigit() and len(text) <= 10 and int(text) <= MAX_ID:
         return int(text)
     return default
 

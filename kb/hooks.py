@@ -9,6 +9,7 @@ from flask_login import current_user
 
 from helpdesk.clock import utcnow
 from helpdesk.extensions import db
+from helpdesk.text_input import whole_number
 from kb import index, index_upkeep, ticket_links
 from kb import permissions as perms
 from kb.models import STATUS_LABELS, VISIBILITY_LABELS, Article, ArticleStatus, Visibility
@@ -65,8 +66,8 @@ def _inserted_articles() -> list[Article]:
     """The articles already inserted into a reply the page shows again (a refused one)."""
     if request.method != "POST":
         return []
-    ids = [int(i) for i in request.form.get("article_ids", "").split(",")[:50]
-           if i.strip().isdecimal()]
+    ids = [i for i in (whole_number(x.strip()) for x in
+                       request.form.get("article_ids", "").split(",")[:50]) if i is not None]
     articles = db.session.scalars(sa.select(Article).where(Article.id.in_(ids))) if ids else []
     return [a for a in articles if perms.can_read_article(current_user, a)]
 

@@ -53,7 +53,7 @@ def internal_articles_in(body: str | None, article_ids=()) -> list[Article]:
 
     These must not reach a customer. Ids of articles that do not exist are ignored.
     """
-    ids = {int(i) for i in article_ids if str(i).isdecimal()} | set(linked_article_ids(body))
+    ids = ({whole_number(i) for i in article_ids} - {None}) | set(linked_article_ids(body))
     if not ids:
         return []
     return list(db.session.scalars(sa.select(Article).where(

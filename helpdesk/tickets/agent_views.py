@@ -51,7 +51,7 @@ def _enum_arg(name, enum_cls):
 
 def _queue_filter() -> QueueFilter:
     view = _enum_arg("view", QueueView) or QueueView.level
-    level = request.args.get("level", type=int)
+    level = request.args.get("level", type=whole_number)
     if not current_user.is_admin or level not in (1, 2, 3):
         level = current_user.level or level or 1
     status = _enum_arg("status", Status)

@@ -20,7 +20,12 @@ BODY_MAX = 50_000
 
 
 def _int_or_none(value):
-    return int(value) if value not in (None, "", "None") else None
+    if value in (None, "", "None"):
+        return None
+    number = whole_number(value)
+    if number is None:              # WTForms reports a ValueError as "not a valid choice"
+        raise ValueError(value)
+    return number
 
 
 def priority_choices():
@@ -82,8 +87,8 @@ class MessageForm(VersionedForm):
 
     def article_id_list(self) -> list[int]:
         """Return the inserted articles' ids (each once, in order)."""
-        ids = (int(x) for x in (self.article_ids.data or "").split(",") if x.strip().isdecimal())
-        return list(dict.fromkeys(ids))
+        ids = (whole_number(x.strip()) for x in (self.article_ids.data or "").split(","))
+        return list(dict.fromkeys(i for i in ids if i is not None))
 
 
 class UpdateTicketForm(VersionedForm):

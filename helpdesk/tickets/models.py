@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from helpdesk.accounts.models import User
 from helpdesk.clock import utcnow
 from helpdesk.extensions import db
+from helpdesk.text_input import whole_number
 
 
 class Status(enum.StrEnum):
@@ -219,8 +220,7 @@ def format_ref(ticket_id: int) -> str:
 def parse_ref(ref: str) -> int | None:
     """Return the ticket id of a reference like ``HD-000123`` (or ``123``), else None."""
     digits = ref.strip().upper().removeprefix("HD-")
-    # isdigit() alone admits "²", which int() refuses.
-    return int(digits) if digits.isascii() and digits.isdigit() and len(digits) <= 12 else None
+    return whole_number(digits)
 
 
 class Message(db.Model):

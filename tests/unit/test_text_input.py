@@ -55,7 +55,7 @@ def test_clean_data_cleans_nested_strings_and_keys():
 
 @pytest.mark.parametrize("raw, number", [
     ("42", 42), ("0", 0), (7, 7), ("\u00b2", None), ("\u0661\u0662", None), ("-1", None),
-    (" 1", None), ("1_000", None), ("9" * 19, None), (str(2**63 - 1), 2**63 - 1),
+    (" 1", None), ("1_000", None), (str(2**31), None), (str(2**31 - 1), 2**31 - 1),
     ("9" * 5000, None), (None, None), ("", None),
 ])
 def test_whole_number_takes_only_ids_a_database_can_hold(raw, number):
