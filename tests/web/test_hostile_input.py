@@ -51,7 +51,7 @@ TEXT_KINDS = ("text", "textarea", "email", "password", "search", "url", "tel")
 GLOBAL_PARAMS = ("next", "q", "page", "after", "lang", "a", "b", "status", "level", "category",
                  "language")
 ROLES = ("anonymous", "customer", "l1", "l2", "l3", "admin")
-SLOW_SECONDS = 5.0
+SLOW_SECONDS = 10.0                # a hang, not a busy machine
 
 
 # -- reading pages ---------------------------------------------------------------------
@@ -401,9 +401,10 @@ def test_no_hostile_input_anywhere_gives_a_server_error(app, crawl, world):
                     tried_forms.add(key)
                     _attack_form(crawl, form)
         _attack_paths(crawl, world["contexts"], reached, tried_paths)
-    for role in ROLES:           # the pages again, now showing what was stored
+    # The pages again, now showing what was stored (mostly on the first ticket and article).
+    for role in ROLES:
         crawl.act_as(role, users.get(role))
-        _crawl_pages(crawl, _get_urls(app, world["contexts"]))
+        _crawl_pages(crawl, _get_urls(app, world["contexts"][:1]))
     print(f"hostile crawl: {len(tried_forms)} forms, {len(tried_params)} query parameters, "
           f"{len(tried_paths)} routes' path parameters, {crawl.requests} requests")
     assert len(tried_forms) >= 20 and crawl.requests > 500, (len(tried_forms), crawl.requests)
