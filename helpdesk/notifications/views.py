@@ -4,6 +4,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask import abort, current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy.orm import selectinload
 
 from helpdesk.accounts.decorators import admin_required
@@ -54,7 +55,8 @@ def retry_failed():
         delivery.retry(row)
     db.session.commit()
     _wake_sender()
-    flash(_("%(n)d failed mails will be sent again.", n=len(rows)), "success")
+    flash(ngettext("%(num)d failed mail will be sent again.",
+                   "%(num)d failed mails will be sent again.", len(rows)), "success")
     return redirect(url_for("notifications.mail_outbox"))
 
 
