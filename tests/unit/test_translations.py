@@ -104,8 +104,9 @@ def _translated(catalog: Catalog) -> dict:
         forms = tuple(_forms(message))
         if not all(forms):
             continue
-        key = (message.context, message.id)
-        result[key] = forms
+        # A plural's id is (singular, plural): a tuple from the .po, a list from the .mo.
+        ident = tuple(message.id) if isinstance(message.id, (list, tuple)) else message.id
+        result[(message.context, ident)] = forms
     return result
 
 
