@@ -305,7 +305,7 @@ def _query_params(crawler, pages, tried: set) -> None:
         if (endpoint, "*") not in tried:
             tried.add((endpoint, "*"))
             crawler.send("GET", base + urlencode({n: MIXED for n in GLOBAL_PARAMS}), "?all")
-            crawler.send("GET", base + urlencode({n: LONG_QUERY for n in ("q", "next")}), "?64kB")
+            crawler.send("GET", base + urlencode({"q": LONG_QUERY}), "?64kB")
             crawler.send("GET", base + "q=" + quote(DECOMPOSED), "?decomposed")
 
 
@@ -340,9 +340,11 @@ def _attack_form(crawler, form: Form) -> None:
             crawler.relogin()
             _submit(crawler, form, [(n, v) for n, v in base if n != name] + [(name, bomb)],
                     f"{name}=markdown bomb")
-    crawler.relogin()
-    big = LONG_QUERY if form.method == "GET" else MEGABYTE
-    _submit(crawler, form, [(n, big if n in texts else v) for n, v in base], "long text")
+    if texts:                   # one long field is enough: a megabyte is refused (413)
+        crawler.relogin()
+        big = LONG_QUERY if form.method == "GET" else MEGABYTE
+        _submit(crawler, form, [(n, v) for n, v in base if n != texts[0]] + [(texts[0], big)],
+                "long text")
     if form.method == "GET":
         return
     path = urlsplit(form.action).path
