@@ -31,6 +31,8 @@ _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _ANY_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
 # Lone surrogates cannot be encoded as UTF-8 (they come from JSON "\ud800" escapes).
 _SURROGATE = re.compile("[\ud800-\udfff]")
+# Anything of the above, CR included: one scan tells whether there is work to do.
+_UNCLEAN = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
 
 
 def clean_text(text: str) -> str:
@@ -38,10 +40,9 @@ def clean_text(text: str) -> str:
     (tab and newline stay) and with lone surrogates replaced by U+FFFD."""
     if text.isascii() and text.isprintable():       # the common case, untouched
         return text
-    if "\r" in text:
+    if _UNCLEAN.search(text):
         text = text.replace("\r\n", "\n").replace("\r", "\n")
-    text = _CONTROL.sub("", text)
-    text = _SURROGATE.sub("\ufffd", text)
+        text = _SURROGATE.sub("\ufffd", _CONTROL.sub("", text))
     if not unicodedata.is_normalized("NFC", text):
         text = unicodedata.normalize("NFC", text)
     return text
