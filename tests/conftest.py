@@ -226,7 +226,7 @@ def app(app_config, mailbox, request):
     app = create_app(app_config)
     app.jinja_env.bytecode_cache = _BYTECODE_CACHE
     app.test_client_class = RequestInOwnContextClient
-    mailbox.settle = lambda: mail_sender.wait_transmitted(app)
+    mailbox.settle = lambda: _settle_mail(app)
 
     with app.app_context():
         if app.config["DATABASE_URL"].startswith("sqlite"):
@@ -239,6 +239,14 @@ def app(app_config, mailbox, request):
         if not app.config["DATABASE_URL"].startswith("sqlite"):
             _truncate_all()
         db.engine.dispose()
+
+
+def _settle_mail(app) -> None:
+    """Wait until the app's sender tried every mail it holds. The test's own transaction
+    ends first: outside a request every SQLite transaction takes the write lock, and the
+    sender needs it to claim its mail (waiting while holding it would stall both)."""
+    db.session.commit()
+    mail_sender.wait_transmitted(app)
 
 
 @pytest.fixture

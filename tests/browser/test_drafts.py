@@ -33,7 +33,7 @@ def test_new_ticket_text_comes_back_after_the_session_was_lost(live_server, new_
     page.get_by_label("Describe your question").fill("Both times at checkout, error 05.")
     page.context.clear_cookies()                # the session ends while the customer types
     page.get_by_role("button", name="Send request").click()
-    expect(page).to_have_url(f"{live_server.url}/login?next=%2Ftickets%2Fnew")
+    expect(page).to_have_url(f"{live_server.url}/login?next=/tickets/new")
     _log_in_here(page, customer.email)
 
     expect(page).to_have_url(f"{live_server.url}/tickets/new")

@@ -98,7 +98,7 @@ def _login(client, user):
     return client
 
 
-def _wait_until(predicate, timeout=10.0):
+def _wait_until(predicate, timeout=30.0):
     deadline = time.monotonic() + timeout
     while not predicate() and time.monotonic() < deadline:
         time.sleep(0.05)
