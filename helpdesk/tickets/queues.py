@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 import sqlalchemy as sa
+from sqlalchemy.orm import defer
 
 from helpdesk.accounts.models import User
 from helpdesk.accounts.permissions import visible_tickets
@@ -125,9 +126,13 @@ def queue_page(user: User, flt: QueueFilter, *, cursor: str | None = None,
     ids = (query.with_only_columns(Ticket.id).order_by(Ticket.due_at, Ticket.id)
            .limit(size + 1))
     rows = list(db.session.scalars(
-        sa.select(Ticket).where(Ticket.id.in_(ids)).order_by(Ticket.due_at, Ticket.id))
-        .unique())
+        sa.select(Ticket).options(*_NO_TEXT).where(Ticket.id.in_(ids))
+        .order_by(Ticket.due_at, Ticket.id)).unique())
     return _page(rows, size, lambda t: encode_cursor(t.due_at, t.id))
+
+
+# Lists show no ticket text: leave the body and its stored HTML in the database.
+_NO_TEXT = (defer(Ticket.body), defer(Ticket.body_html))
 
 
 def queue_counts(user: User, level: int) -> dict[QueueView, int]:
@@ -151,7 +156,7 @@ def queue_counts(user: User, level: int) -> dict[QueueView, int]:
 def my_tickets_page(user: User, *, cursor: str | None = None, size: int = 25,
                     active_only: bool = False) -> Page:
     """Return one page of the tickets `user` filed, most recently updated first."""
-    query = sa.select(Ticket).where(Ticket.requester_id == user.id)
+    query = sa.select(Ticket).options(*_NO_TEXT).where(Ticket.requester_id == user.id)
     if active_only:
         query = query.where(Ticket.status.not_in((Status.closed,)))
     after = decode_cursor(cursor)
