@@ -100,10 +100,6 @@ class Article(db.Model):
     def tag_list(self) -> list[str]:
         return [t.strip() for t in (self.tags or "").split(",") if t.strip()]
 
-    @property
-    def is_public_and_published(self) -> bool:
-        return self.status == ArticleStatus.published and self.visibility == Visibility.public
-
 
 class ArticleRevision(db.Model):
     """One saved state of an article (every field an editor sets): who saved it, when, why."""

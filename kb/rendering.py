@@ -107,13 +107,6 @@ def render_to_store(source: str | None) -> str:
     return str(render_markdown(source))
 
 
-def plain_excerpt(source: str | None, length: int = 200) -> str:
-    """Return the first `length` characters of `source` as plain text (for lists and mail)."""
-    text = nh3.clean(str(render_markdown((source or "")[:5000])), tags=set())
-    text = " ".join(text.split())
-    return text if len(text) <= length else text[: length - 1].rstrip() + "…"
-
-
 # -- costly shapes, found in linear time ----------------------------------------------
 
 _BLOCK_SPLIT = re.compile(r"\n[ \t]*\n")

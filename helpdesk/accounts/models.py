@@ -111,10 +111,6 @@ class User(UserMixin, db.Model):
     def is_staff(self) -> bool:
         return self.role in (Role.agent, Role.admin)
 
-    @property
-    def support_level(self) -> Level | None:
-        return Level(self.level) if self.is_agent and self.level else None
-
 
 class LoginSession(db.Model):
     """One login on one device: what the session and remember cookies stand for.

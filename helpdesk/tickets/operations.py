@@ -223,7 +223,7 @@ def update_ticket(ticket: Ticket, *, by: User, changes: TicketChanges) -> list[s
     return changed
 
 
-def customer_close(ticket: Ticket, *, by: User, confirm_resolution: bool) -> None:
+def customer_close(ticket: Ticket, *, by: User) -> None:
     """Let the requester confirm a resolution or close their ticket. The caller commits."""
     if not can_customer_close(by, ticket):
         raise NotAllowed(_("You cannot close this ticket."))

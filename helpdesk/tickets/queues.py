@@ -153,12 +153,9 @@ def queue_counts(user: User, level: int) -> dict[QueueView, int]:
             QueueView.level: total, QueueView.escalated: escalated}
 
 
-def my_tickets_page(user: User, *, cursor: str | None = None, size: int = 25,
-                    active_only: bool = False) -> Page:
+def my_tickets_page(user: User, *, cursor: str | None = None, size: int = 25) -> Page:
     """Return one page of the tickets `user` filed, most recently updated first."""
     query = sa.select(Ticket).options(*_NO_TEXT).where(Ticket.requester_id == user.id)
-    if active_only:
-        query = query.where(Ticket.status.not_in((Status.closed,)))
     after = decode_cursor(cursor)
     if after:
         query = query.where(sa.tuple_(Ticket.updated_at, Ticket.id) < sa.tuple_(*after))

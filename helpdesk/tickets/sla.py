@@ -12,13 +12,11 @@ TARGETS: dict[Priority, tuple[timedelta, timedelta]] = {
     Priority.normal: (timedelta(hours=8), timedelta(hours=72)),
     Priority.low: (timedelta(hours=24), timedelta(hours=120)),
 }
-# After an escalation the receiving level owes the customer an update within this time.
+# After an escalation the receiving level owes the customer an update within this time;
+# while a ticket is worked on, the customer hears from support at least this often too.
 ESCALATION_UPDATE: dict[Priority, timedelta] = {
     Priority.urgent: timedelta(hours=2), Priority.high: timedelta(hours=8),
     Priority.normal: timedelta(hours=24), Priority.low: timedelta(hours=48)}
-
-# While a ticket is worked on, the customer hears from support at least this often.
-UPDATE_INTERVAL = ESCALATION_UPDATE
 
 _WAITING_OFFSET = timedelta(days=365)
 _DONE_OFFSET = timedelta(days=3650)
@@ -44,7 +42,7 @@ def after_staff_update(now: datetime, priority: Priority, resolution_due_at: dat
 
     The regular update interval, but never later than the resolution target.
     """
-    return min(now + UPDATE_INTERVAL[priority], max(resolution_due_at, now))
+    return min(now + ESCALATION_UPDATE[priority], max(resolution_due_at, now))
 
 
 def after_customer_reply(now: datetime, priority: Priority, current: datetime) -> datetime:

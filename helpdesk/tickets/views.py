@@ -192,8 +192,7 @@ def close_ticket(ref):
     if not form.validate_on_submit():
         abort(400)
     try:
-        customer_close(ticket, by=current_user,
-                       confirm_resolution=ticket.status == Status.resolved)
+        customer_close(ticket, by=current_user)
     except NotAllowed:
         abort(404)
     db.session.commit()

@@ -39,7 +39,7 @@ def test_deadlines_follow_the_targets(priority):
 
 @pytest.mark.parametrize("priority", list(Priority))
 def test_after_a_staff_update_the_next_is_due_within_the_interval_and_the_resolution(priority):
-    interval = sla.UPDATE_INTERVAL[priority]
+    interval = sla.ESCALATION_UPDATE[priority]
     far = NOW + interval * 10
     assert sla.after_staff_update(NOW, priority, far) == NOW + interval
     near = NOW + interval / 2
@@ -115,7 +115,7 @@ def test_waiting_and_closing_park_the_ticket_at_the_end_of_the_queue(make):
     assert ticket.due_at > utcnow() + timedelta(days=300)
     add_message(ticket, author=customer, body="Order A-1")
     assert ticket.status == Status.open and _consistent(ticket)
-    customer_close(ticket, by=customer, confirm_resolution=False)
+    customer_close(ticket, by=customer)
     assert ticket.status == Status.closed and _consistent(ticket)
 
 
