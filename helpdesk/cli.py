@@ -13,6 +13,7 @@ from helpdesk import create_app
 from helpdesk.accounts.models import Role
 from helpdesk.accounts.operations import EmailTaken, create_user
 from helpdesk.accounts.passwords import password_problem
+from helpdesk.config import LANGUAGE_CODES
 from helpdesk.extensions import db
 from helpdesk.text_input import clean_text
 
@@ -68,7 +69,7 @@ def init_db_command() -> None:
 @click.option("--role", type=click.Choice([r.value for r in Role]), default=Role.customer.value)
 @click.option("--level", type=click.IntRange(1, 3), default=None,
               help="Support level of an agent (1, 2 or 3).")
-@click.option("--language", type=click.Choice(["en", "de"]), default="en")
+@click.option("--language", type=click.Choice(LANGUAGE_CODES), default="en")
 @click.password_option()
 @with_appcontext
 def create_user_command(email, name, role, level, language, password) -> None:

@@ -3,6 +3,10 @@
 A setting ``NAME`` is read from ``HELPDESK_NAME``. Values are parsed by the type of
 the default (bool, int, float, str). Nothing here touches the disk at import time;
 the factory resolves paths and the generated secret key.
+
+Not Flask's ``config.from_prefixed_env``: it reads values as JSON, so
+``HELPDESK_MAIL_USE_TLS=off`` would be a true string and ``HELPDESK_SECRET_KEY=123456``
+an int, and an empty variable would replace the default.
 """
 from __future__ import annotations
 
@@ -86,7 +90,10 @@ DEFAULTS: dict[str, object] = {
     "INDEX_PATH": "",
 }
 
+# The languages of the interface and of articles, each named in itself: the one list the
+# profile, the article form, the search analyzers, the importer and the demo use.
 LANGUAGES = {"en": "English", "de": "Deutsch"}
+LANGUAGE_CODES = tuple(LANGUAGES)
 
 # Links in mails when BASE_URL is unset (and /healthz warns about it).
 BASE_URL_FALLBACK = "http://127.0.0.1:5000"

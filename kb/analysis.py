@@ -13,6 +13,8 @@ from whoosh.analysis import Tokenizer
 from whoosh.analysis.acore import Token
 from whoosh.lang import stemmer_for_language, stopwords_for_language
 
+from helpdesk.config import LANGUAGE_CODES
+
 _UMLAUTS = {"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss", "Ä": "ae", "Ö": "oe", "Ü": "ue"}
 
 
@@ -35,7 +37,7 @@ def fold(text: str) -> str:
     return text.translate(FOLD)
 
 
-STOPWORDS = frozenset(fold(w) for lang in ("en", "de") for w in stopwords_for_language(lang))
+STOPWORDS = frozenset(fold(w) for lang in LANGUAGE_CODES for w in stopwords_for_language(lang))
 _TOKENS = re.compile(r"\w+(?:[.-]\w+)*")
 _WORDS = re.compile(r"\w+")
 _CACHE_LIMIT = 300_000

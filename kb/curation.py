@@ -15,6 +15,7 @@ from flask_babel import gettext as _
 from helpdesk.accounts.models import User
 from helpdesk.accounts.permissions import NotAllowed
 from helpdesk.clock import utcnow
+from helpdesk.config import LANGUAGE_CODES
 from helpdesk.extensions import db
 from helpdesk.tickets.models import Category
 from kb import outbox
@@ -88,7 +89,7 @@ def _apply(article: Article, data: ArticleInput) -> None:
     article.title = data.title.strip()
     article.summary = (data.summary or "").strip()
     article.body = _clean_body(data.body)
-    article.language = data.language if data.language in ("en", "de") else "en"
+    article.language = data.language if data.language in LANGUAGE_CODES else "en"
     article.category = data.category
     article.tags = normalize_tags(data.tags)
     article.visibility = Visibility(data.visibility)

@@ -6,6 +6,7 @@ from datetime import timedelta
 import sqlalchemy as sa
 
 from helpdesk.clock import utcnow
+from helpdesk.config import LANGUAGE_CODES
 from helpdesk.extensions import db
 from helpdesk.tickets.models import Ticket
 from kb import curation
@@ -27,11 +28,12 @@ def seed_articles(*, users: dict, categories: dict) -> list[Article]:
     """
     created = []
     for number, (key, category, visibility, status, english, german) in enumerate(TOPICS):
-        statuses = dict(zip(("en", "de"), (status.split(":") * 2)[:2], strict=True)) \
-            if ":" in status else {"en": status, "de": status}
+        statuses = dict(zip(LANGUAGE_CODES, (status.split(":") * 2)[:2], strict=True)) \
+            if ":" in status else dict.fromkeys(LANGUAGE_CODES, status)
         known_error = key.startswith("instagram-prices")
         author = users["l3"] if known_error else users["l2"]
-        for language, (title, summary, tags, body) in (("en", english), ("de", german)):
+        pairs = zip(LANGUAGE_CODES, (english, german), strict=True)
+        for language, (title, summary, tags, body) in pairs:
             article = curation.create_article(
                 curation.ArticleInput(
                     title=title, summary=summary, body=body, language=language,

@@ -4,6 +4,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
+from helpdesk.config import LANGUAGES
 from helpdesk.text_input import whole_number
 from kb.models import AnswerSource, FeedbackKind, Visibility
 
@@ -23,7 +24,7 @@ class ArticleForm(FlaskForm):
     category = SelectField(_l("Category"), coerce=_int_or_none, validators=[Optional()])
     tags = StringField(_l("Tags"), validators=[Optional(), Length(max=400)],
                        description=_l("Comma-separated, e.g. refund, return, paypal"))
-    language = SelectField(_l("Language"), choices=[("en", "English"), ("de", "Deutsch")],
+    language = SelectField(_l("Language"), choices=list(LANGUAGES.items()),
                            default="en")
     visibility = SelectField(_l("Visibility"), default=Visibility.internal.value, choices=[
         (Visibility.internal.value, _l("Internal: agents only")),

@@ -7,6 +7,7 @@ from contextlib import contextmanager
 
 import sqlalchemy as sa
 
+from helpdesk.config import LANGUAGE_CODES
 from helpdesk.extensions import db
 from helpdesk.text_input import clean_text
 from helpdesk.tickets.models import Category
@@ -14,7 +15,8 @@ from kb.analysis import plain_text
 from kb.models import Article
 
 SNIPPET_CHARS = 1200
-LANGS = ("en", "de")
+# One analyzed field per language (title_en, body_de, ...).
+LANGS = LANGUAGE_CODES
 
 
 # -- documents ------------------------------------------------------------------------

@@ -54,7 +54,6 @@ VISIBILITY_LABELS = {
     Visibility.public: _l("Public"),
 }
 
-ARTICLE_LANGUAGES = ("en", "de")
 
 
 class Article(db.Model):

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
+from helpdesk.accounts.models import Level
 from kb.models import Article, ArticleStatus, Visibility
 
 EDITOR_STATUSES = (ArticleStatus.draft, ArticleStatus.in_review, ArticleStatus.published,
@@ -20,20 +21,30 @@ def is_staff(user) -> bool:
     return bool(getattr(user, "is_authenticated", False) and user.is_active and user.is_staff)
 
 
+def _is_admin(user) -> bool:
+    return is_staff(user) and user.is_admin
+
+
 def _level(user) -> int:
-    if not is_staff(user):
+    """Return the support level of an agent (0: not staff, no level, or an admin)."""
+    if not is_staff(user) or user.is_admin:
         return 0
-    return 9 if user.is_admin else int(user.level or 0)
+    return int(user.level or 0)
+
+
+def _at_or_above(user, level: Level) -> bool:
+    """Whether `user` works at `level` or higher; admins are above every level."""
+    return _is_admin(user) or _level(user) >= level
 
 
 def is_editor(user) -> bool:
     """Level 2 and admins curate the knowledge base: edit, review, publish, archive."""
-    return _level(user) in (2, 9)
+    return _is_admin(user) or _level(user) == Level.l2
 
 
 def reads_drafts(user) -> bool:
     """Level 2, level 3 and admins read every article, drafts included."""
-    return _level(user) >= 2
+    return _at_or_above(user, Level.l2)
 
 
 @dataclass(frozen=True)
@@ -71,14 +82,14 @@ def visible_articles_filter(user):
 
 def can_create_article(user) -> bool:
     """Level 2 and admins write articles; level 3 drafts known-error articles."""
-    return _level(user) >= 2
+    return _at_or_above(user, Level.l2)
 
 
 def can_edit_article(user, article: Article) -> bool:
     """Editors change any article; level 3 only drafts (their known-error write-ups)."""
     if is_editor(user):
         return True
-    return _level(user) == 3 and article.status == ArticleStatus.draft
+    return _level(user) == Level.l3 and article.status == ArticleStatus.draft
 
 
 def can_submit_for_review(user, article: Article) -> bool:

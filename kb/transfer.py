@@ -25,6 +25,7 @@ from pathlib import Path
 import sqlalchemy as sa
 import yaml
 
+from helpdesk.config import LANGUAGE_CODES
 from helpdesk.extensions import db
 from helpdesk.text_input import clean_data, clean_text
 from helpdesk.tickets.models import Category
@@ -146,7 +147,7 @@ def to_input(front: dict, body: str, slug: str,
     tags = front.get("tags") or []
     data = curation.ArticleInput(
         title=title[:200], body=body, summary=str(front.get("summary") or "")[:500],
-        language=_choice(front, "language", ("en", "de"), "en"),
+        language=_choice(front, "language", LANGUAGE_CODES, "en"),
         category=category,
         tags=tags if isinstance(tags, list) else str(tags),
         visibility=Visibility(_choice(front, "visibility", ("internal", "public"), "internal")),

@@ -8,7 +8,9 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy.orm.exc import StaleDataError
 
+from helpdesk.accounts.models import Level
 from helpdesk.accounts.permissions import NotAllowed
+from helpdesk.config import LANGUAGE_CODES
 from helpdesk.errors import wants_json
 from helpdesk.extensions import db, limiter
 from helpdesk.stale_forms import shows_form_on_stale_token
@@ -71,7 +73,7 @@ def _browse(category: Category | None, language: str | None, limit: int = 30) ->
                                      Article.status != ArticleStatus.archived)
     if category is not None:
         query = query.where(Article.category_id == category.id)
-    if language in ("en", "de"):
+    if language in LANGUAGE_CODES:
         query = query.where(Article.language == language)
     return list(db.session.scalars(query.order_by(Article.updated_at.desc()).limit(limit)))
 
@@ -164,7 +166,7 @@ def new_article():
     if not perms.can_create_article(current_user):
         abort(404)
     form = _article_form()
-    if current_user.is_agent and current_user.level == 3 and request.method == "GET":
+    if current_user.is_agent and current_user.level == Level.l3 and request.method == "GET":
         form.is_known_error.data = True
     if form.validate_on_submit():
         article = curation.create_article(_input_from(form), by=current_user,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from helpdesk.accounts.models import Role, User
+from helpdesk.accounts.models import Level, Role, User
 from helpdesk.tickets.models import Status, Ticket, TicketEvent
 
 
@@ -20,9 +20,9 @@ def _worked_on(user: User):
 def visible_tickets(user: User) -> sa.Select:
     """Return a select of the tickets `user` may see."""
     query = sa.select(Ticket)
-    if user.is_admin or (user.is_agent and user.level == 3):
+    if user.is_admin or (user.is_agent and user.level == Level.l3):
         return query
-    if user.is_agent and user.level in (1, 2):
+    if user.is_agent and user.level in (Level.l1, Level.l2):
         return query.where(sa.or_(Ticket.level <= user.level, _worked_on(user)))
     return query.where(Ticket.requester_id == user.id)
 
@@ -35,7 +35,7 @@ def can_view_ticket(user: User, ticket: Ticket, *, worked_on: bool | None = None
     """
     if not user.is_active:
         return False
-    if user.is_admin or (user.is_agent and user.level == 3):
+    if user.is_admin or (user.is_agent and user.level == Level.l3):
         return True
     if user.is_agent:
         if ticket.level <= (user.level or 0):
@@ -100,20 +100,20 @@ def can_assign_to(user: User, ticket: Ticket, assignee: User) -> bool:
 
 def can_escalate(user: User, ticket: Ticket) -> bool:
     """Level 1 escalates 1 -> 2, level 2 escalates 2 -> 3, admins any; level 3 never."""
-    if ticket.level >= 3 or ticket.status == Status.closed:
+    if ticket.level >= Level.l3 or ticket.status == Status.closed:
         return False
     if user.is_admin:
         return True
-    return user.is_agent and user.level in (1, 2) and ticket.level == user.level
+    return user.is_agent and user.level in (Level.l1, Level.l2) and ticket.level == user.level
 
 
 def return_targets(user: User, ticket: Ticket) -> list[int]:
     """Return the lower levels `user` may send `ticket` back to (empty: none)."""
-    if ticket.level <= 1 or ticket.status == Status.closed:
+    if ticket.level <= Level.l1 or ticket.status == Status.closed:
         return []
     if user.is_admin:
         return list(range(ticket.level - 1, 0, -1))
-    if user.is_agent and user.level == ticket.level and user.level >= 2:
+    if user.is_agent and user.level == ticket.level and user.level >= Level.l2:
         return list(range(ticket.level - 1, 0, -1))
     return []
 

@@ -9,7 +9,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from helpdesk import signals
-from helpdesk.accounts.models import Role, User
+from helpdesk.accounts.models import Level, Role, User
 from helpdesk.accounts.tokens import make_confirm_token, make_reset_token
 from helpdesk.extensions import db
 from helpdesk.notifications import mail
@@ -102,7 +102,7 @@ def _level_recipients(ticket: Ticket) -> list[User]:
 def on_escalated(ticket: Ticket, *, handoff, by: User, **_extra) -> None:
     _send(ticket.requester, "escalated_customer",
           lambda: _("[%(ref)s] Your request is with our specialists now", ref=ticket.ref)
-          if ticket.level == 3 else
+          if ticket.level == Level.l3 else
           _("[%(ref)s] Your request has been passed on", ref=ticket.ref),
           ticket=ticket, link=_ticket_link(ticket))
     for agent in _level_recipients(ticket):

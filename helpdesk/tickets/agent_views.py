@@ -7,7 +7,7 @@ from flask_login import current_user
 from sqlalchemy.orm.exc import StaleDataError
 
 from helpdesk.accounts.decorators import staff_required
-from helpdesk.accounts.models import User
+from helpdesk.accounts.models import Level, User
 from helpdesk.accounts.permissions import (
     NotAllowed,
     can_escalate,
@@ -52,7 +52,7 @@ def _enum_arg(name, enum_cls):
 def _queue_filter() -> QueueFilter:
     view = _enum_arg("view", QueueView) or QueueView.level
     level = request.args.get("level", type=whole_number)
-    if not current_user.is_admin or level not in (1, 2, 3):
+    if not current_user.is_admin or level not in tuple(Level):
         level = current_user.level or level or 1
     status = _enum_arg("status", Status)
     statuses = (status,) if status else ACTIVE_STATUSES

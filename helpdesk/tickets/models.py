@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from helpdesk.accounts.models import User
+from helpdesk.accounts.models import Level, User
 from helpdesk.clock import utcnow
 from helpdesk.extensions import db
 from helpdesk.text_input import whole_number
@@ -205,7 +205,7 @@ class Ticket(db.Model):
         Escalation goes one level up at a time; a return may skip levels.
         Raises ValueError for a level outside 1..3, the current level, or a jump up.
         """
-        if to_level not in (1, 2, 3) or to_level == self.level:
+        if to_level not in tuple(Level) or to_level == self.level:
             raise ValueError(f"cannot move from level {self.level} to {to_level}")
         if to_level > self.level + 1:
             raise ValueError("escalation goes one level at a time")

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from flask_babel import gettext as _
 
-from helpdesk.accounts.models import User
+from helpdesk.accounts.models import Level, User
 from helpdesk.accounts.permissions import (
     NotAllowed,
     can_add_note,
@@ -93,7 +93,7 @@ def file_ticket(data: NewTicket, *, requester: User, by: User,
     ticket = Ticket(
         subject=data.subject.strip(), body=data.body, body_html=render_to_store(data.body),
         category=data.category,
-        priority=data.priority, channel=data.channel, status=Status.new, level=1,
+        priority=data.priority, channel=data.channel, status=Status.new, level=Level.l1,
         requester=requester, created_by=by, created_at=now, updated_at=now,
         shop_ref=_clean(data.shop_ref), order_ref=_clean(data.order_ref),
         product_ref=_clean(data.product_ref),

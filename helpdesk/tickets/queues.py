@@ -14,7 +14,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import defer
 
-from helpdesk.accounts.models import User
+from helpdesk.accounts.models import Level, User
 from helpdesk.accounts.permissions import visible_tickets
 from helpdesk.extensions import db
 from helpdesk.tickets.models import (
@@ -54,6 +54,7 @@ class Page:
 
 
 def encode_cursor(key: datetime, ident: int) -> str:
+    """Return the opaque cursor for the page after the row with sort key `key`, id `ident`."""
     raw = f"{key.isoformat()}|{ident}".encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
@@ -93,7 +94,7 @@ def queue_query(user: User, flt: QueueFilter) -> sa.Select:
                               Handoff.kind == HandoffKind.escalation),
             # Always true (see the level_range check), but it lets the database walk
             # the queue index over the active tickets instead of scanning all tickets.
-            Ticket.level.in_((1, 2, 3)))
+            Ticket.level.in_(tuple(Level)))
     else:
         query = query.where(Ticket.level == level)
     if flt.view == QueueView.unassigned:
