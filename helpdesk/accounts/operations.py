@@ -16,10 +16,12 @@ class EmailTaken(Exception):
 
 
 def normalise_email(email: str) -> str:
+    """Return `email` as stored: trimmed and lower-cased."""
     return email.strip().lower()
 
 
 def find_user(email: str) -> User | None:
+    """Return the user with address `email` (in any case), or None."""
     return db.session.scalar(sa.select(User).where(User.email == normalise_email(email)))
 
 
