@@ -14,6 +14,7 @@ from helpdesk.accounts.models import Role
 from helpdesk.accounts.operations import EmailTaken, create_user
 from helpdesk.accounts.passwords import password_problem
 from helpdesk.config import LANGUAGE_CODES
+from helpdesk.database import writes
 from helpdesk.extensions import db
 from helpdesk.text_input import clean_text
 
@@ -57,6 +58,7 @@ def upgrade_database() -> None:
 
 @main.command("init-db")
 @with_appcontext
+@writes
 def init_db_command() -> None:
     """Create or upgrade the database schema (idempotent)."""
     upgrade_database()
@@ -72,6 +74,7 @@ def init_db_command() -> None:
 @click.option("--language", type=click.Choice(LANGUAGE_CODES), default="en")
 @click.password_option()
 @with_appcontext
+@writes
 def create_user_command(email, name, role, level, language, password) -> None:
     """Create a user account."""
     email, name, password = clean_text(email), clean_text(name), clean_text(password)
@@ -115,6 +118,7 @@ def backup_command(path: Path) -> None:
 @main.command("demo")
 @click.option("--reset", is_flag=True, help="Delete the demo database first.")
 @with_appcontext
+@writes
 def demo_command(reset: bool) -> None:
     """Set up a demo database with users for every role and level, tickets and articles."""
     from helpdesk.demo import seed_demo

@@ -1,5 +1,36 @@
-"""Engine set-up: SQLite in WAL mode with write transactions that lock up front."""
+"""Engine set-up, and the rule for SQLite's write lock: write intent is declared.
+
+SQLite runs in WAL mode: readers never wait, and one writer at a time holds the write
+lock. A transaction that reads first and writes later must upgrade its read to the lock,
+and SQLite refuses that at once ("database is locked", no waiting) if another writer
+holds the lock or committed since the read. So a unit of work that writes says so
+before its first query, and its transactions begin with BEGIN IMMEDIATE (they wait for
+the lock up front, up to the busy timeout); every other transaction begins deferred and
+never takes or waits for the lock just to read.
+
+Who declares:
+
+* Requests, by their method: POST, PUT, PATCH and DELETE write; GET, HEAD and OPTIONS
+  read. A view may declare otherwise with `writing()` or `reading()` inside the request;
+  a declaration made outside a request (a test, a command) does not reach into one.
+* Work outside requests declares itself: commands that change data (`@writes`), the
+  mail sender's claims and outcomes, the test body (tests/conftest.py). Undeclared
+  work reads: the indexer's reads, `kb status`, background rebuilds.
+* `reading()` marks reads that must not take the lock even inside a writing unit (the
+  indexer runs after a request's commit, and from writing commands).
+
+A declaration is a context variable, so threads and requests each have their own. It
+decides how a transaction *begins*: declare before the unit's first query (a
+transaction already open keeps its mode). PostgreSQL needs none of this; there the
+declarations change nothing.
+"""
 from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import ParamSpec, TypeVar
 
 from flask import Flask, has_request_context, request
 from sqlalchemy import event
@@ -7,6 +38,58 @@ from sqlalchemy import event
 from helpdesk.extensions import db
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+# (writes?, the request it was declared in, or None outside requests)
+_declared: ContextVar[tuple[bool, object] | None] = ContextVar("helpdesk_write_intent",
+                                                               default=None)
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+@contextmanager
+def writing() -> Iterator[None]:
+    """Declare that the work inside writes: on SQLite, its transactions begin holding
+    the write lock. Enter it before the work's first query."""
+    with _declare(True):
+        yield
+
+
+@contextmanager
+def reading() -> Iterator[None]:
+    """Declare that the work inside only reads, even within a writing unit: on SQLite,
+    its transactions begin deferred and never wait for the write lock."""
+    with _declare(False):
+        yield
+
+
+def writes(func: Callable[P, R]) -> Callable[P, R]:
+    """Decorate a function (a command, a sender's claim) as a unit of work that writes."""
+    @functools.wraps(func)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        with writing():
+            return func(*args, **kwargs)
+    return wrapper
+
+
+def write_declared() -> bool:
+    """Whether the current unit of work declared that it writes (see the module doc)."""
+    declared = _declared.get()
+    if has_request_context():
+        if declared is not None and declared[1] is request._get_current_object():
+            return declared[0]
+        return request.method not in READ_METHODS
+    return declared is not None and declared[0]
+
+
+@contextmanager
+def _declare(intent: bool) -> Iterator[None]:
+    scope = request._get_current_object() if has_request_context() else None
+    token = _declared.set((intent, scope))
+    try:
+        yield
+    finally:
+        _declared.reset(token)
 
 
 def configure_engine_events(app: Flask) -> None:
@@ -35,10 +118,4 @@ def _sqlite_on_connect(dbapi_connection, _record) -> None:
 
 
 def _sqlite_on_begin(connection) -> None:
-    # A deferred transaction that reads and then writes can deadlock against another
-    # worker doing the same ("database is locked" without waiting). Requests that may
-    # write, and commands, take the write lock up front; page views read concurrently.
-    if has_request_context() and request.method in ("GET", "HEAD", "OPTIONS"):
-        connection.exec_driver_sql("BEGIN")
-    else:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if write_declared() else "BEGIN")

@@ -11,6 +11,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 from whoosh.index import LockError
 
+from helpdesk.database import writes
 from helpdesk.extensions import db
 from kb import index, index_check, index_upkeep, transfer
 
@@ -89,6 +90,7 @@ def status_command() -> None:
 @kb_group.command("import")
 @click.argument("path", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @with_appcontext
+@writes
 def import_command(path: Path) -> None:
     """Import a folder of Markdown files with YAML front matter (again = update)."""
     with click.progressbar(length=len(list(path.rglob("*.md"))), label="Importing",
@@ -128,6 +130,7 @@ def export_command(path: Path) -> None:
 @kb_group.command("prune-outbox")
 @click.option("--days", type=click.IntRange(1), default=30, show_default=True)
 @with_appcontext
+@writes
 def prune_outbox_command(days: int) -> None:
     """Delete outbox rows older than DAYS (every host's index must have applied them)."""
     removed = index.prune_outbox(older_than=timedelta(days=days))

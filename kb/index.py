@@ -44,7 +44,7 @@ from whoosh.util.filelock import FileLock
 from helpdesk.clock import utcnow
 from helpdesk.extensions import db
 from kb.analysis import language_analyzer, word_analyzer
-from kb.index_source import LANGS, Reader, document, read_database, select_articles
+from kb.index_source import LANGS, document, read_database, select_articles
 from kb.models import Article, OutboxEntry
 from kb.ranking import WEIGHTING
 
@@ -249,16 +249,17 @@ def _meta(reader_searcher) -> tuple[int, str | None]:
     return (int(meta["applied"]), meta.get("applied_at")) if meta else (0, None)
 
 
-def _is_ahead(reader: Reader, applied: int, applied_at: str | None) -> bool:
+def _is_ahead(reader: sa.Connection, applied: int, applied_at: str | None) -> bool:
     """Whether the index applied an outbox row this database does not have (a restored
     backup, or another database): the row is gone and no newer one exists, or a row of
     that id was written at another time. `prune_outbox` keeps the last applied row."""
     if not applied:
         return False
-    found = list(reader.rows(sa.select(OutboxEntry.created_at).where(OutboxEntry.id == applied)))
-    if not found:
+    found = reader.execute(sa.select(OutboxEntry.created_at)
+                           .where(OutboxEntry.id == applied)).first()
+    if found is None:
         return (reader.scalar(sa.select(sa.func.max(OutboxEntry.id))) or 0) < applied
-    return applied_at is not None and str(found[0][0]) != applied_at
+    return applied_at is not None and _as_datetime(applied_at) != found[0]
 
 
 def apply_outbox(app: Flask, *, timeout: float | None = None,
@@ -300,9 +301,9 @@ def apply_locked(folder: Path, *, max_rows: int | None = None) -> int:
                              "which this database does not have")
         while max_rows is None or total < max_rows:
             size = BATCH if max_rows is None else min(BATCH, max_rows - total)
-            entries = list(reader.rows(
+            entries = reader.execute(
                 sa.select(OutboxEntry.id, OutboxEntry.article_id, OutboxEntry.created_at)
-                .where(OutboxEntry.id > applied).order_by(OutboxEntry.id).limit(size)))
+                .where(OutboxEntry.id > applied).order_by(OutboxEntry.id).limit(size)).all()
             if not entries:
                 break
             _write_changes(ix, reader, entries)
@@ -311,10 +312,10 @@ def apply_locked(folder: Path, *, max_rows: int | None = None) -> int:
     return total
 
 
-def _write_changes(ix, reader: Reader, entries: list[tuple]) -> None:
+def _write_changes(ix, reader: sa.Connection, entries: list) -> None:
     """Index the current state of the entries' articles and record the last entry."""
     ids = sorted({article_id for _id, article_id, _at in entries})
-    rows = {row[0]: row for row in reader.rows(select_articles().where(Article.id.in_(ids)))}
+    rows = {row[0]: row for row in reader.execute(select_articles().where(Article.id.in_(ids)))}
     writer = ix.writer(timeout=5.0, delay=0.02)
     try:
         for article_id in ids:
@@ -363,16 +364,16 @@ def _build_and_swap(app: Flask, *, procs: int | None = None, limitmb: int | None
     with read_database() as reader:
         # The newest outbox row *before* reading the articles: rows committed while they
         # are read are applied again after the swap (applying is idempotent).
-        applied, applied_at = next(iter(reader.rows(
+        applied, applied_at = reader.execute(
             sa.select(OutboxEntry.id, OutboxEntry.created_at)
-            .order_by(OutboxEntry.id.desc()).limit(1))), (0, None))
+            .order_by(OutboxEntry.id.desc()).limit(1)).first() or (0, None)
         total = reader.scalar(sa.select(sa.func.count(Article.id))) or 0
         procs = procs or (min(os.cpu_count() or 1, 4) if total > 5000 else 1)
         options = {"procs": procs, "limitmb": limitmb}
         if procs > 1:
             options["multisegment"] = True
         writer = ix.writer(**options)
-        for row in reader.rows(select_articles().order_by(Article.id)):
+        for row in reader.execute(select_articles().order_by(Article.id)):
             writer.add_document(**document(row))
             count += 1
             if progress and count % 1000 == 0:
@@ -420,16 +421,17 @@ def status(app: Flask) -> IndexStatus:
             error = str(exc) if isinstance(exc, IndexUnavailable) else str(damaged(folder, exc))
     with read_database() as reader:
         newest = reader.scalar(sa.select(sa.func.max(OutboxEntry.id))) or 0
-        lag, since = next(iter(reader.rows(sa.select(
+        lag, since = reader.execute(sa.select(
             sa.func.count(OutboxEntry.id), sa.func.min(OutboxEntry.created_at)).where(
-            OutboxEntry.id > applied))))
+            OutboxEntry.id > applied)).one()
         ahead = folder is not None and error is None and _is_ahead(reader, applied, applied_at)
     return IndexStatus(folder is not None, documents, applied, newest, lag or 0,
-                       _as_datetime(since), ahead, error)
+                       since, ahead, error)
 
 
 def _as_datetime(value) -> datetime | None:
-    # SQLite hands raw timestamps over as text, PostgreSQL as (naive UTC) datetimes.
+    # The index stores the applied row's time as text: str() of the datetime (indexes
+    # built before SQLAlchemy read the rows hold SQLite's own text, which parses the same).
     if value is None or isinstance(value, datetime):
         return value
     try:

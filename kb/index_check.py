@@ -64,7 +64,7 @@ def _compare(ix, report: CheckReport) -> None:
                     (stored.get("version"), stored.get("status"), stored.get("visibility")))
     report.documents = sum(len(docs) for docs in indexed.values())
     with read_database() as reader:
-        for article_id, version, status, visibility in reader.rows(sa.select(
+        for article_id, version, status, visibility in reader.execute(sa.select(
                 Article.id, Article.version, Article.status, Article.visibility)):
             report.articles += 1
             docs = indexed.pop(article_id, None)
@@ -86,7 +86,7 @@ def _repair(ix, report: CheckReport) -> None:
         with read_database() as reader:
             for start in range(0, len(ids), REPAIR_BATCH):
                 batch = ids[start:start + REPAIR_BATCH]
-                for row in reader.rows(select_articles().where(Article.id.in_(batch))):
+                for row in reader.execute(select_articles().where(Article.id.in_(batch))):
                     writer.update_document(**document(row))
     except BaseException:
         writer.cancel()

@@ -1,5 +1,5 @@
-"""What the index is built from: article rows read outside any ORM session, and the
-document each row becomes. Used by `kb.index` (apply, rebuild) and `kb.index_check`."""
+"""What the index is built from: article rows read on a connection of their own, and
+the document each row becomes. Used by `kb.index` (apply, rebuild) and `kb.index_check`."""
 from __future__ import annotations
 
 from collections.abc import Iterator
@@ -8,6 +8,7 @@ from contextlib import contextmanager
 import sqlalchemy as sa
 
 from helpdesk.config import LANGUAGE_CODES
+from helpdesk.database import reading
 from helpdesk.extensions import db
 from helpdesk.text_input import clean_text
 from helpdesk.tickets.models import Category
@@ -52,39 +53,13 @@ def document(row) -> dict:
 
 # -- reading the database ------------------------------------------------------------
 
-class Reader:
-    """Reads for the indexer on a raw connection of its own, outside any ORM session.
-
-    The indexer runs right after a commit and from commands. On SQLite, a session of its
-    own would begin with the write lock (see helpdesk.database) and could wait for a
-    transaction of its own process; plain autocommit reads take no lock at all. The
-    statements are ours (integers and column names only), so they are compiled with
-    literal values.
-    """
-
-    def __init__(self, raw):
-        self.raw = raw
-
-    def rows(self, statement, size: int = 2000) -> Iterator[tuple]:
-        sql = str(statement.compile(dialect=db.engine.dialect,
-                                    compile_kwargs={"literal_binds": True}))
-        cursor = self.raw.cursor()
-        try:
-            cursor.execute(sql)
-            while batch := cursor.fetchmany(size):
-                yield from batch
-        finally:
-            cursor.close()
-
-    def scalar(self, statement):
-        return next(iter(self.rows(statement)), (None,))[0]
-
-
 @contextmanager
-def read_database() -> Iterator[Reader]:
-    raw = db.engine.raw_connection()
-    try:
-        yield Reader(raw)
-    finally:
-        raw.rollback()
-        raw.close()
+def read_database() -> Iterator[sa.Connection]:
+    """Yield a connection of its own for the indexer's reads, outside any ORM session.
+
+    The indexer runs right after a session's commit (so not in that session) and from
+    commands that write. Its reads are declared reads: on SQLite they neither take nor
+    wait for the write lock (see helpdesk.database). The transaction ends on exit.
+    """
+    with reading(), db.engine.connect() as connection:
+        yield connection

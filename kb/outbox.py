@@ -21,7 +21,7 @@ log = logging.getLogger(__name__)
 # PostgreSQL hands out ids before commit, so two transactions could commit their outbox
 # rows out of id order and an indexer could skip the smaller one. Article writers take
 # this transaction-scoped lock first, which makes ids commit in order. (SQLite already
-# serializes writers with BEGIN IMMEDIATE.)
+# has one writer at a time, holding the lock from its first write to its commit.)
 _PG_OUTBOX_LOCK = 74_323_001
 _PENDING = "kb_outbox_pending"
 

@@ -16,6 +16,7 @@ from flask.testing import FlaskClient
 from jinja2 import BytecodeCache
 
 from helpdesk import create_app
+from helpdesk.database import writing
 from helpdesk.extensions import db
 from helpdesk.notifications import sender as mail_sender
 from tests.factories import Factories, login_session_id
@@ -228,7 +229,9 @@ def app(app_config, mailbox, request):
     app.test_client_class = RequestInOwnContextClient
     mailbox.settle = lambda: _settle_mail(app)
 
-    with app.app_context():
+    # The test body writes between its reads (factories, direct calls), like a command:
+    # it declares so, and its SQLite transactions take the write lock up front.
+    with app.app_context(), writing():
         if app.config["DATABASE_URL"].startswith("sqlite"):
             db.create_all()      # no-op on the copied template; creates new tables otherwise
         yield app
@@ -243,8 +246,9 @@ def app(app_config, mailbox, request):
 
 def _settle_mail(app) -> None:
     """Wait until the app's sender tried every mail it holds. The test's own transaction
-    ends first: outside a request every SQLite transaction takes the write lock, and the
-    sender needs it to claim its mail (waiting while holding it would stall both)."""
+    ends first: the test body is a declared writer, so on SQLite its transaction holds the
+    write lock, and the sender needs it to record its mail (waiting while holding it would
+    stall both)."""
     db.session.commit()
     mail_sender.wait_transmitted(app)
 

@@ -3,8 +3,9 @@
 Every sender (the web process's background thread, `helpdesk mail send` workers on
 any host) goes through these functions. A claim is a committed lease on the row
 (status ``sending`` until ``claimed_until``): PostgreSQL skips rows another sender has
-locked (FOR UPDATE SKIP LOCKED), SQLite serializes claims under its write lock (writers
-begin with BEGIN IMMEDIATE). So two senders never hold the same row.
+locked (FOR UPDATE SKIP LOCKED), SQLite serializes claims under its write lock (claims
+and outcomes are declared writes: they begin with BEGIN IMMEDIATE, see
+helpdesk.database). So two senders never hold the same row.
 
 Exactly once, and its limit: a mail is marked sent right after the SMTP server accepted
 it. Only a crash (or a lost database) between those two steps sends it again when the
@@ -23,6 +24,7 @@ import sqlalchemy as sa
 from flask import current_app
 
 from helpdesk.clock import utcnow
+from helpdesk.database import writes
 from helpdesk.extensions import db
 from helpdesk.notifications import mail
 from helpdesk.notifications.models import MailStatus, OutboxMail
@@ -66,6 +68,7 @@ def _due(now: datetime):
         sa.and_(OutboxMail.status == MailStatus.sending, OutboxMail.claimed_until < now))
 
 
+@writes
 def claim_due(*, limit: int = 20) -> list[Claimed]:
     """Claim up to `limit` due mails for this sender and return them. Commits the claim."""
     now = utcnow()
@@ -134,6 +137,7 @@ def _record_with_retries(mail_id: int, error: Exception | None, tries: int = 3) 
     return record_outcome(mail_id, error)
 
 
+@writes
 def record_outcome(mail_id: int, error: Exception | None) -> Report:
     """Mark a claimed mail sent, due again later (with backoff), or failed. Commits."""
     row = db.session.get(OutboxMail, mail_id)

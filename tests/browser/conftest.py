@@ -52,6 +52,7 @@ from werkzeug.serving import make_server
 from helpdesk import create_app
 from helpdesk.accounts.models import Role, User
 from helpdesk.accounts.operations import create_user
+from helpdesk.database import writing
 from helpdesk.extensions import db
 from helpdesk.tickets.escalation import HandoffInput, escalate
 from helpdesk.tickets.models import Category, Channel, Priority
@@ -109,8 +110,9 @@ class LiveServer:
 
     @contextmanager
     def app_context(self):
-        """Push an app context for creating or checking data; the session is removed after."""
-        with self.app.app_context():
+        """Push an app context for creating or checking data; the session is removed after.
+        The work inside is a declared writer (SQLite: its transactions lock up front)."""
+        with self.app.app_context(), writing():
             try:
                 yield
             finally:

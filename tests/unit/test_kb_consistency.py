@@ -16,6 +16,7 @@ WRITER = textwrap.dedent("""
     import os, sys
     from helpdesk import create_app
     from helpdesk.accounts.models import User
+    from helpdesk.database import writing
     from helpdesk.extensions import db
     from kb import curation, index_upkeep
     from kb.models import ArticleStatus, Visibility
@@ -27,7 +28,7 @@ WRITER = textwrap.dedent("""
     if mode == "crash":
         # The process dies right after the commit, before the index is touched.
         index_upkeep.apply_outbox_quietly = lambda app: os._exit(3)
-    with app.app_context():
+    with app.app_context(), writing():        # saves, as a command or a POST makes them
         editor = db.session.get(User, int(os.environ["KB_TEST_EDITOR"]))
         for n in range(count):
             curation.create_article(curation.ArticleInput(
@@ -127,13 +128,14 @@ def test_prune_outbox_keeps_rows_not_yet_applied(app, make_article, runner):
 
     import sqlalchemy as sa
 
+    from helpdesk.clock import utcnow
     from kb.models import OutboxEntry
 
     make_article("Applied long ago")
     app.config["KB_INDEX_AFTER_COMMIT"] = False
     make_article("Not applied yet")
-    db.session.execute(sa.update(OutboxEntry).values(
-        created_at=OutboxEntry.created_at - timedelta(days=90)))
+    # A time computed in Python: SQLite's own arithmetic on a stored datetime is no datetime.
+    db.session.execute(sa.update(OutboxEntry).values(created_at=utcnow() - timedelta(days=90)))
     db.session.commit()
     result = runner.invoke(args=["kb", "prune-outbox", "--days", "30"])
     # Row 1 goes; row 2 is the last applied one (it tells whether the index is ahead of

@@ -149,7 +149,7 @@ def test_reindex_check_finds_and_repairs_missing_stale_and_phantom(app, make_art
     writer = ix.writer()
     writer.delete_by_term("id", str(lost.id))                     # missing
     with read_database() as reader:
-        row = next(iter(reader.rows(select_articles().where(Article.id == changed.id))))
+        row = reader.execute(select_articles().where(Article.id == changed.id)).one()
     stale = document(row)
     stale.update(version=stale["version"] - 1, title="Old title")
     writer.update_document(**stale)                                # stale

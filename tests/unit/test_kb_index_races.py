@@ -8,6 +8,7 @@ from flask_login import AnonymousUserMixin
 from sqlalchemy.orm.exc import StaleDataError
 
 from helpdesk.accounts.models import User
+from helpdesk.database import writing
 from helpdesk.extensions import db
 from kb import curation, index, index_check, search
 from kb.models import Article, ArticleStatus, Visibility
@@ -42,7 +43,7 @@ def _run_threads(app, targets) -> list[BaseException]:
 
     def wrap(target):
         def run():
-            with app.app_context():
+            with app.app_context(), writing():     # saves, as a POST makes them
                 try:
                     target()
                 except BaseException as exc:     # noqa: BLE001 -- reported by the test

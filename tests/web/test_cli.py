@@ -79,7 +79,7 @@ def test_demo_creates_every_login_status_and_level_once(empty_app):
     assert {t.level for t in tickets} == {1, 2, 3}
     counts = {model: db.session.scalar(sa.select(sa.func.count()).select_from(model))
               for model in (User, Ticket)}
-    db.session.commit()     # outside a request even reads hold SQLite's write lock
+    db.session.commit()     # end the test's read: the command runs in this session
 
     result = runner.invoke(main, ["demo"])
     assert result.exit_code == 0, result.output

@@ -11,10 +11,10 @@ from collections import Counter
 import pytest
 import sqlalchemy as sa
 from aiosmtpd.controller import Controller
-from flask import current_app
 
 from helpdesk.cli import main
 from helpdesk.clock import utcnow
+from helpdesk.database import reading
 from helpdesk.extensions import db
 from helpdesk.notifications import delivery, mail, sender
 from helpdesk.notifications.models import MailStatus, OutboxMail
@@ -77,11 +77,11 @@ def app_config(app_config, controlled_server):
 
 
 def _rows():
-    """The outbox, read like a page view: on SQLite without taking the write lock, so
+    """The outbox, read as a declared read: on SQLite without taking the write lock, so
     polling does not starve the sender that must record its outcomes."""
     db.session.commit()
     db.session.expire_all()
-    with current_app.test_request_context("/", method="GET"):
+    with reading():
         rows = db.session.scalars(sa.select(OutboxMail).order_by(OutboxMail.id)).all()
         db.session.commit()
     return rows
