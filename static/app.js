@@ -58,27 +58,58 @@
     }
   });
 
-  // Markdown preview tabs: <div data-editor> holding a textarea and a .preview.
+  // Markdown preview tabs: <div data-editor> holding a textarea (in its Write panel) and a
+  // .preview. They become ARIA tabs: one tab stop, arrow keys / Home / End switch.
   document.querySelectorAll("[data-editor]").forEach(function (box) {
     var area = box.querySelector("textarea");
     var preview = box.querySelector(".preview");
-    var tabs = box.querySelectorAll(".editor-tabs button");
-    if (!area || !preview) return;
+    var tablist = box.querySelector(".editor-tabs");
+    var tabs = Array.prototype.slice.call(box.querySelectorAll(".editor-tabs button"));
+    if (!area || !preview || !tablist) return;
+    tablist.setAttribute("role", "tablist");
     tabs.forEach(function (tab) {
+      var panel = document.getElementById(tab.getAttribute("aria-controls"));
+      tab.setAttribute("role", "tab");
+      if (panel) {
+        panel.setAttribute("role", "tabpanel");
+        panel.setAttribute("aria-labelledby", tab.id);
+      }
+    });
+    function select(tab) {
+      tabs.forEach(function (t) {
+        var on = t === tab;
+        t.classList.toggle("active", on);
+        t.setAttribute("aria-selected", on ? "true" : "false");
+        t.tabIndex = on ? 0 : -1;
+        var panel = document.getElementById(t.getAttribute("aria-controls"));
+        if (panel) panel.hidden = !on;
+      });
+      if (tab.dataset.mode !== "preview") return;
+      var body = new FormData();
+      body.append("body", area.value);
+      fetch(box.dataset.previewUrl, {method: "POST", body: body,
+             headers: {"X-CSRFToken": csrf ? csrf.content : ""}, credentials: "same-origin"})
+        .then(function (r) { return r.json(); })
+        .then(function (data) { preview.innerHTML = data.html || ""; });
+    }
+    tabs.forEach(function (tab, i) {
       tab.addEventListener("click", function (ev) {
         ev.preventDefault();
-        tabs.forEach(function (t) { t.classList.toggle("active", t === tab); });
-        var showPreview = tab.dataset.mode === "preview";
-        area.hidden = showPreview;
-        preview.hidden = !showPreview;
-        if (!showPreview) return;
-        var body = new FormData();
-        body.append("body", area.value);
-        fetch(box.dataset.previewUrl, {method: "POST", body: body,
-               headers: {"X-CSRFToken": csrf ? csrf.content : ""}, credentials: "same-origin"})
-          .then(function (r) { return r.json(); })
-          .then(function (data) { preview.innerHTML = data.html || ""; });
+        select(tab);
       });
+      tab.addEventListener("keydown", function (ev) {
+        var next = {ArrowRight: i + 1, ArrowLeft: i - 1, Home: 0, End: tabs.length - 1}[ev.key];
+        if (next === undefined) return;
+        ev.preventDefault();
+        var target = tabs[(next + tabs.length) % tabs.length];
+        target.focus();
+        select(target);
+      });
+    });
+    tabs.forEach(function (t) {
+      var on = t.classList.contains("active");
+      t.setAttribute("aria-selected", on ? "true" : "false");
+      t.tabIndex = on ? 0 : -1;
     });
   });
 

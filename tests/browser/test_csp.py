@@ -93,7 +93,7 @@ def test_customer_journey_runs_without_console_errors(live_server, scene, open_a
     expect(suggestions).not_to_contain_text("workaround")
     page.get_by_label("Describe your question").fill(
         "It fails with **error 42**:\n\n```python\nsync(shop)\n```")
-    page.get_by_role("button", name="Preview").click()
+    page.get_by_role("tab", name="Preview").click()
     expect(page.locator("[data-editor] .preview strong")).to_have_text("error 42")
     # Code highlighting uses classes (inline styles would be blocked).
     expect(page.locator("[data-editor] .preview .highlight span[class]").first).to_be_visible()
@@ -166,7 +166,7 @@ def test_level2_and_admin_pages_run_without_console_errors(live_server, scene, o
     _visit(editor, "/kb/", f"/kb/articles/{internal}", f"/kb/articles/{public}/history",
            "/kb/review", "/kb/articles/new", "/queue")
     editor.goto(f"/kb/articles/{public}/edit")
-    editor.get_by_role("button", name="Preview").click()
+    editor.get_by_role("tab", name="Preview").click()
     expect(editor.locator("[data-editor] .preview .highlight")).to_be_visible()
 
     admin = open_page(people["admin"])

@@ -32,7 +32,7 @@ def _write_and_publish(page) -> int:
     page.get_by_label("Title").fill(TITLE)
     page.get_by_label("Summary").fill(SUMMARY)
     page.get_by_label("Article").fill(BODY)
-    page.get_by_role("button", name="Preview").click()
+    page.get_by_role("tab", name="Preview").click()
     expect(page.locator("[data-editor] .preview strong")).to_have_text("returns")
     page.get_by_label("Visibility").select_option("public")
     page.get_by_label("Tags").fill("payout, iban, bank")

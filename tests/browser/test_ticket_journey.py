@@ -54,9 +54,9 @@ def _file_ticket(page) -> str:
     page.get_by_label("Priority").select_option(label="High")
     page.get_by_label("Describe your question").fill(BODY)
     # The preview tab renders through the server (a CSRF-protected POST from JavaScript).
-    page.get_by_role("button", name="Preview").click()
+    page.get_by_role("tab", name="Preview").click()
     expect(page.locator("[data-editor] .preview strong")).to_have_text("March")
-    page.get_by_role("button", name="Write").click()
+    page.get_by_role("tab", name="Write").click()
     page.get_by_role("button", name="Send request").click()
     flash = page.locator(".flash.success")
     expect(flash).to_contain_text(re.compile(r"Ticket HD-\d+ has been filed"))
