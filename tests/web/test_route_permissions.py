@@ -1,0 +1,641 @@
+"""Every route of the app, in one permission table: who gets what (DESIGN section 3).
+
+ROUTES maps each endpoint to the requests that exercise it, and each request to the
+answer every actor class gets. A new route without a row fails
+`test_every_route_has_its_row`. The table runs on SQLite and PostgreSQL; a refused POST
+must leave the database as it was, an allowed one must change it, and no answer to a
+customer (or to nobody logged in) may show an internal note, a hand-off, an internal or
+unpublished article, or (to anyone but its requester) another customer's ticket.
+
+Answers: "ok" (a GET answered 2xx, or 3xx to anywhere but the login page), "done" (a POST
+answered 2xx/3xx that changed the database), "same" (the same, but nothing changed: nothing
+to do), "login" (a redirect to the login page; for a POST, with Flask-Login's "please log
+in"), or a status code: 404 (may not see it; admin pages to every other user), 403 (the
+knowledge base's curation actions, for a reader who may see the article but not act on it),
+405 (a GET where only a POST acts). "-": the actor class does not apply (other_customer,
+where nothing is owned). Visitors who are not logged in are asked to log in for every page
+that needs a login, staff and admin pages too: before any object is looked up, so nothing
+can be probed that way.
+"""
+from __future__ import annotations
+
+import functools
+import html
+import itertools
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+import pytest
+import sqlalchemy as sa
+from werkzeug.exceptions import MethodNotAllowed
+
+from helpdesk.accounts.tokens import make_confirm_token, make_reset_token
+from helpdesk.extensions import db, login_manager
+from helpdesk.notifications.models import MailStatus, OutboxMail
+from kb import curation, feedback, index
+from kb.models import FeedbackKind, Visibility
+from tests.factories import PASSWORD, flashes, login_session_id
+
+ACTORS = ("anonymous", "customer", "other_customer", "l1", "l2", "l3", "admin")
+STAFF = ("l1", "l2", "l3", "admin")
+OK, DONE, SAME, LOGIN, NA = "ok", "done", "same", "login", "-"
+NEW_PASSWORD = "violet tractor umbrella 91"
+
+# Text only staff may read, and the requester's ticket subject (only they and staff).
+NOTE_TEXT = "Refund approved internally 7f3a"
+NOTE_FILE = "internal-notes-8d7c.txt"
+HANDOFF_TEXT = "Checked the basics"          # what tests.factories writes into hand-offs
+INTERNAL_TITLE = "Internal workaround 9c1e"
+DRAFT_TITLE = "Draft known error 4b2d"
+REVIEW_TITLE = "Pending review 5e6f"
+STAFF_ONLY = (NOTE_TEXT, NOTE_FILE, HANDOFF_TEXT, INTERNAL_TITLE, DRAFT_TITLE, REVIEW_TITLE)
+OWNED = "Order 3a1b is missing"
+
+
+@dataclass(frozen=True)
+class Case:
+    """One request: `url` and form `data` name world objects ("{ticket1.ref}"), `also` the
+    objects that must exist for the answer to mean anything (what must stay hidden).
+    `shows`: text the page shows to whoever gets it ("ok"), and `shows_staff` to staff (so
+    that what must stay hidden is known to be on the page for those who may see it)."""
+
+    url: str
+    answers: dict[str, tuple]
+    data: dict[str, str] = field(default_factory=dict)
+    also: tuple[str, ...] = ()
+    shows: tuple[str, ...] = ()
+    shows_staff: tuple[str, ...] = ()
+
+
+def C(url, *, GET=None, POST=None, data=None,  # noqa: N802, N803 (a table row)
+      also=(), shows=(), shows_staff=()):
+    answers = {m: a for m, a in (("GET", GET), ("POST", POST)) if a is not None}
+    return Case(url, answers, data or {}, also, shows, shows_staff)
+
+
+def everyone(answer, owned=False):
+    return tuple(NA if actor == "other_customer" and not owned else answer
+                 for actor in ACTORS)
+
+
+def admin_only(answer):
+    return (LOGIN, 404, NA, 404, 404, 404, answer)
+
+
+NO_GET, NO_GET_OWNED = everyone(405), everyone(405, owned=True)
+
+_LEVEL_FORM = {"version": "{ticket%d.version}"}
+
+
+def ticket_case(level, path, *, GET=None, POST=None, data=None, **kwargs):  # noqa: N803
+    data = {k: v.replace("%d", str(level)) for k, v in {**_LEVEL_FORM, **(data or {})}.items()}
+    return C(f"/tickets/{{ticket{level}.ref}}{path}", GET=GET, POST=POST, data=data, **kwargs)
+
+
+_REPLY = {"kind": "public", "body": "Thanks, we are on it", "confirmed_public": "y"}
+_UPDATE = {"status": "waiting_on_customer", "priority": "high", "category": ""}
+_ASSIGN = {"assignee": "{l%d.id}"}
+_ESCALATE = {"summary": "Sync job fails", "tried": "Re-ran it", "articles_checked": "none"}
+_RETURN = {"to_level": "{below%d}", "summary": "Ask for the order number"}
+_ARTICLE = {"title": "Refunds for cancelled orders", "body": "Open the order, then Refund.",
+            "language": "en", "visibility": "internal", "category": "", "version": "0"}
+
+
+def _edit(name, visibility):
+    return {**_ARTICLE, "title": "Edited {" + name + ".title}", "visibility": visibility,
+            "version": "{" + name + ".version}", "base_revision": "1"}
+
+
+#         anonymous customer other    l1     l2     l3     admin
+ROUTES = {
+    # -- accounts ------------------------------------------------------------------------
+    "accounts.login": (
+        C("/login", GET=everyone(OK), POST=(DONE, SAME, NA, SAME, SAME, SAME, SAME),
+          data={"email": "{login_user.email}", "password": PASSWORD}),
+    ),
+    "accounts.logout": (
+        C("/logout", GET=NO_GET, POST=(LOGIN, DONE, NA, DONE, DONE, DONE, DONE)),
+    ),
+    "accounts.register": (
+        C("/register", GET=everyone(OK), POST=(DONE, SAME, NA, SAME, SAME, SAME, SAME),
+          data={"name": "New Customer", "email": "{fresh_email}", "password": NEW_PASSWORD,
+                "confirm": NEW_PASSWORD, "language": "en"}),
+    ),
+    # The link is the credential: whoever opens it confirms that account and is logged in.
+    "accounts.confirm_email": (
+        C("/confirm/{confirm_token}", GET=everyone(OK), POST=everyone(DONE)),
+        C("/confirm/not-a-token", GET=everyone(LOGIN), POST=everyone(SAME)),
+    ),
+    # The same answer whether the address has an account or not (mail is off here).
+    "accounts.forgot_password": (
+        C("/password/forgot", GET=everyone(OK), POST=everyone(SAME),
+          data={"email": "{login_user.email}"}),
+    ),
+    "accounts.reset_password": (
+        C("/password/reset/{reset_token}", GET=everyone(OK), POST=everyone(DONE),
+          data={"password": NEW_PASSWORD, "confirm": NEW_PASSWORD}),
+        C("/password/reset/not-a-token", GET=everyone(OK), POST=everyone(SAME),
+          data={"password": NEW_PASSWORD, "confirm": NEW_PASSWORD}),
+    ),
+    "accounts.profile": (
+        C("/profile", GET=(LOGIN, OK, NA, OK, OK, OK, OK),
+          POST=(LOGIN, DONE, NA, DONE, DONE, DONE, DONE),
+          data={"name": "Renamed Person", "language": "de"}),
+    ),
+    "accounts.change_password": (
+        C("/profile/password", GET=NO_GET, POST=(LOGIN, DONE, NA, DONE, DONE, DONE, DONE),
+          data={"pw-current": PASSWORD, "pw-password": NEW_PASSWORD,
+                "pw-confirm": NEW_PASSWORD}),
+    ),
+    "accounts.end_other_sessions": (
+        C("/profile/sessions/end-others", GET=NO_GET,
+          POST=(LOGIN, DONE, NA, DONE, DONE, DONE, DONE), also=("second_sessions",)),
+    ),
+    # Anonymous visitors keep the language in a cookie, users in their profile.
+    "accounts.set_language": (
+        C("/language/de", GET=NO_GET, POST=(SAME, DONE, NA, DONE, DONE, DONE, DONE)),
+    ),
+    # -- administration: admins only, 404 to every other user ----------------------------
+    "admin.users": (C("/admin/users", GET=admin_only(OK)),),
+    "admin.new_user": (
+        C("/admin/users/new", GET=admin_only(OK), POST=admin_only(DONE),
+          data={"email": "{fresh_email}", "name": "Made by admin", "role": "customer",
+                "level": "", "is_active": "y"}),
+    ),
+    "admin.edit_user": (
+        C("/admin/users/{user.id}", GET=admin_only(OK), POST=admin_only(DONE),
+          data={"name": "Promoted", "role": "agent", "level": "1", "is_active": "y"}),
+    ),
+    "admin.categories": (C("/admin/categories", GET=admin_only(OK), also=("category",)),),
+    "admin.edit_category": (
+        C("/admin/categories/new", GET=admin_only(OK), POST=admin_only(DONE),
+          data={"slug": "{fresh_slug}", "name_en": "Returns", "name_de": "Retouren",
+                "is_active": "y"}),
+        C("/admin/categories/{category.id}", GET=admin_only(OK), POST=admin_only(DONE),
+          data={"slug": "{category.slug}", "name_en": "Renamed", "name_de": "Umbenannt",
+                "is_active": "y"}),
+    ),
+    "notifications.mail_outbox": (C("/admin/mail/", GET=admin_only(OK), also=("mail",)),),
+    "notifications.retry_mail": (
+        C("/admin/mail/{mail.id}/retry", GET=NO_GET, POST=admin_only(DONE)),
+    ),
+    "notifications.retry_failed": (
+        C("/admin/mail/retry-failed", GET=NO_GET, POST=admin_only(DONE), also=("mail",)),
+    ),
+    "health.healthz": (C("/healthz", GET=everyone(OK), also=("search_index",)),),
+    # -- tickets -------------------------------------------------------------------------
+    "tickets.home": (C("/", GET=(LOGIN, OK, NA, OK, OK, OK, OK)),),
+    "tickets.my_tickets": (
+        C("/tickets", GET=(LOGIN, OK, OK, OK, OK, OK, OK), also=("ticket1",)),
+    ),
+    "tickets.new_ticket": (
+        C("/tickets/new", GET=(LOGIN, OK, NA, OK, OK, OK, OK),
+          POST=(LOGIN, DONE, NA, DONE, DONE, DONE, DONE),
+          data={"subject": "Printer on fire", "body": "Smoke everywhere", "priority": "normal",
+                "category": "", "customer_email": "{customer.email}", "channel": "phone"}),
+    ),
+    "tickets.preview": (
+        C("/preview", GET=NO_GET, POST=(LOGIN, SAME, NA, SAME, SAME, SAME, SAME),
+          data={"body": "**bold**"}),
+    ),
+    "tickets.queue": (C("/queue", GET=(LOGIN, 404, NA, OK, OK, OK, OK), also=("ticket1",)),),
+    "tickets.show_ticket": (
+        ticket_case(1, "", GET=(LOGIN, OK, 404, OK, OK, OK, OK), also=("note1",),
+                    shows=(OWNED,), shows_staff=(NOTE_TEXT, NOTE_FILE)),
+        ticket_case(2, "", GET=(LOGIN, OK, 404, 404, OK, OK, OK), also=("note2",),
+                    shows=(OWNED,), shows_staff=(NOTE_TEXT, HANDOFF_TEXT)),
+        ticket_case(3, "", GET=(LOGIN, OK, 404, 404, 404, OK, OK), also=("note3",),
+                    shows=(OWNED,), shows_staff=(NOTE_TEXT, HANDOFF_TEXT)),
+    ),
+    "tickets.download_attachment": (
+        C("/attachments/{receipt1}", GET=(LOGIN, OK, 404, OK, OK, OK, OK)),
+        C("/attachments/{receipt2}", GET=(LOGIN, OK, 404, 404, OK, OK, OK)),
+        C("/attachments/{note_file1}", GET=(LOGIN, 404, 404, OK, OK, OK, OK)),
+        C("/attachments/{note_file3}", GET=(LOGIN, 404, 404, 404, 404, OK, OK)),
+    ),
+    "tickets.add_reply": (
+        ticket_case(1, "/messages", GET=NO_GET_OWNED, data=_REPLY,
+                    POST=(LOGIN, DONE, 404, DONE, DONE, DONE, DONE)),
+        ticket_case(2, "/messages", data=_REPLY,
+                    POST=(LOGIN, DONE, 404, 404, DONE, DONE, DONE)),
+        ticket_case(3, "/messages", data=_REPLY,
+                    POST=(LOGIN, DONE, 404, 404, 404, DONE, DONE)),
+    ),
+    # Only the requester closes (staff set the status); nobody else learns anything.
+    "tickets.close_ticket": (
+        ticket_case(1, "/close", GET=NO_GET_OWNED, POST=(LOGIN, DONE, 404, 404, 404, 404, 404)),
+        ticket_case(3, "/close", POST=(LOGIN, DONE, 404, 404, 404, 404, 404)),
+    ),
+    "tickets.update": (
+        ticket_case(1, "/update", GET=NO_GET_OWNED, data=_UPDATE,
+                    POST=(LOGIN, 404, 404, DONE, DONE, DONE, DONE)),
+        ticket_case(2, "/update", data=_UPDATE,
+                    POST=(LOGIN, 404, 404, 404, DONE, DONE, DONE)),
+        ticket_case(3, "/update", data=_UPDATE,
+                    POST=(LOGIN, 404, 404, 404, 404, DONE, DONE)),
+    ),
+    "tickets.take": (
+        ticket_case(1, "/take", GET=NO_GET_OWNED, POST=(LOGIN, 404, 404, DONE, 404, 404, 404)),
+        ticket_case(2, "/take", POST=(LOGIN, 404, 404, 404, DONE, 404, 404)),
+        ticket_case(3, "/take", POST=(LOGIN, 404, 404, 404, 404, DONE, 404)),
+    ),
+    # To the agent of the ticket's level (for that agent: taking it).
+    "tickets.assign_ticket": (
+        ticket_case(1, "/assign", GET=NO_GET_OWNED, data=_ASSIGN,
+                    POST=(LOGIN, 404, 404, DONE, DONE, DONE, DONE)),
+        ticket_case(2, "/assign", data=_ASSIGN,
+                    POST=(LOGIN, 404, 404, 404, DONE, DONE, DONE)),
+        ticket_case(3, "/assign", data=_ASSIGN,
+                    POST=(LOGIN, 404, 404, 404, 404, DONE, DONE)),
+    ),
+    "tickets.escalate_ticket": (
+        ticket_case(1, "/escalate", data=_ESCALATE, GET=(LOGIN, 404, 404, OK, 404, 404, OK),
+                    POST=(LOGIN, 404, 404, DONE, 404, 404, DONE)),
+        ticket_case(2, "/escalate", data=_ESCALATE, GET=(LOGIN, 404, 404, 404, OK, 404, OK),
+                    POST=(LOGIN, 404, 404, 404, DONE, 404, DONE)),
+        ticket_case(3, "/escalate", data=_ESCALATE, GET=(LOGIN, 404, 404, 404, 404, 404, 404),
+                    POST=(LOGIN, 404, 404, 404, 404, 404, 404)),
+    ),
+    "tickets.return_ticket": (
+        ticket_case(1, "/return", data=_RETURN, GET=(LOGIN, 404, 404, 404, 404, 404, 404),
+                    POST=(LOGIN, 404, 404, 404, 404, 404, 404)),
+        ticket_case(2, "/return", data=_RETURN, GET=(LOGIN, 404, 404, 404, OK, 404, OK),
+                    POST=(LOGIN, 404, 404, 404, DONE, 404, DONE)),
+        ticket_case(3, "/return", data=_RETURN, GET=(LOGIN, 404, 404, 404, 404, OK, OK),
+                    POST=(LOGIN, 404, 404, 404, 404, DONE, DONE)),
+    ),
+    # -- knowledge base ------------------------------------------------------------------
+    # (No 405 rows for /kb/articles/<id>/<action>: a GET there is the article page, whose
+    # rule takes a slug, and answers as kb.show_article does.)
+    "kb.search": (
+        C("/kb/", GET=everyone(OK), shows=("Public answer",), shows_staff=(INTERNAL_TITLE,),
+          also=("article_internal", "article_draft", "article_review", "article_public")),
+        C("/kb/search?q=helpful", GET=everyone(OK), shows=("Public answer",),
+          shows_staff=(INTERNAL_TITLE,),
+          also=("article_internal", "article_draft", "article_review", "article_public")),
+    ),
+    "kb.show_article": (
+        C("/kb/articles/{article_public.id}", GET=everyone(OK)),
+        C("/kb/articles/{article_internal.id}/{article_internal.slug}",
+          GET=(404, 404, NA, OK, OK, OK, OK), shows=(INTERNAL_TITLE,)),
+        C("/kb/articles/{article_draft.id}", GET=(404, 404, NA, 404, OK, OK, OK)),
+        C("/kb/articles/{article_review.id}", GET=(404, 404, NA, 404, OK, OK, OK)),
+    ),
+    "kb.new_article": (
+        C("/kb/articles/new", GET=(LOGIN, 404, NA, 404, OK, OK, OK),
+          POST=(LOGIN, 404, NA, 404, DONE, DONE, DONE), data=_ARTICLE),
+    ),
+    "kb.edit_article": (
+        C("/kb/articles/{article_public.id}/edit", GET=(LOGIN, 403, NA, 403, OK, 403, OK),
+          POST=(LOGIN, 403, NA, 403, DONE, 403, DONE), data=_edit("article_public", "public")),
+        C("/kb/articles/{article_internal.id}/edit", GET=(LOGIN, 404, NA, 403, OK, 403, OK),
+          POST=(LOGIN, 404, NA, 403, DONE, 403, DONE),
+          data=_edit("article_internal", "internal")),
+        C("/kb/articles/{article_draft.id}/edit", GET=(LOGIN, 404, NA, 404, OK, OK, OK),
+          POST=(LOGIN, 404, NA, 404, DONE, DONE, DONE),
+          data=_edit("article_draft", "internal")),
+    ),
+    "kb.article_history": (
+        C("/kb/articles/{article_public.id}/history", GET=(LOGIN, 404, NA, 404, OK, OK, OK)),
+        C("/kb/articles/{article_draft.id}/history", GET=(LOGIN, 404, NA, 404, OK, OK, OK)),
+    ),
+    "kb.submit_article": (
+        C("/kb/articles/{article_draft.id}/submit", POST=(LOGIN, 404, NA, 404, DONE, DONE, DONE),
+          data={"version": "{article_draft.version}"}),
+    ),
+    "kb.publish_article": (
+        C("/kb/articles/{article_review.id}/publish", POST=(LOGIN, 404, NA, 404, DONE, 403, DONE),
+          data={"version": "{article_review.version}"}),
+    ),
+    "kb.send_back_article": (
+        C("/kb/articles/{article_review.id}/send-back", POST=(LOGIN, 404, NA, 404, DONE, 403, DONE),
+          data={"version": "{article_review.version}"}),
+    ),
+    "kb.archive_article": (
+        C("/kb/articles/{article_public.id}/archive", POST=(LOGIN, 403, NA, 403, DONE, 403, DONE),
+          data={"version": "{article_public.version}"}),
+        C("/kb/articles/{article_internal.id}/archive", POST=(LOGIN, 404, NA, 403, DONE, 403, DONE),
+          data={"version": "{article_internal.version}"}),
+    ),
+    "kb.restore_revision": (
+        C("/kb/articles/{article_revised.id}/revisions/1/restore", GET=NO_GET,
+          POST=(LOGIN, 403, NA, 403, DONE, 403, DONE),
+          data={"version": "{article_revised.version}"}),
+    ),
+    "kb.add_feedback": (
+        C("/kb/articles/{article_public.id}/feedback",
+          POST=(LOGIN, 404, NA, DONE, DONE, DONE, DONE),
+          data={"kind": "change", "text": "Please update the screenshots"}),
+        C("/kb/articles/{article_internal.id}/feedback",
+          POST=(LOGIN, 404, NA, DONE, DONE, DONE, DONE),
+          data={"kind": "outdated", "text": "The menu moved"}),
+    ),
+    "kb.resolve_feedback": (
+        C("/kb/feedback/{feedback.id}/resolve", GET=NO_GET,
+          POST=(LOGIN, 404, NA, 404, DONE, 404, DONE)),
+    ),
+    "kb.review": (
+        C("/kb/review", GET=(LOGIN, 404, NA, 404, OK, 404, OK), also=("feedback",)),
+    ),
+    "kb.mark_answered": (
+        C("/kb/articles/{article_public.id}/answered", POST=everyone(DONE)),
+        C("/kb/articles/{article_internal.id}/answered",
+          POST=(404, 404, NA, DONE, DONE, DONE, DONE)),
+    ),
+}
+
+_GET_ANSWERS = {OK, LOGIN, 403, 404, 405, NA}
+_POST_ANSWERS = {DONE, SAME, LOGIN, 400, 403, 404, NA}
+_OWNED_OBJECTS = ("{ticket", "{receipt", "{note_file")
+
+
+# -- the table is complete and well-formed --------------------------------------------
+
+class _AnyObject:
+    """Stands for any world object when a URL is only matched against the routes."""
+
+    def __getitem__(self, name):
+        return self
+
+    def __getattr__(self, name):
+        return self
+
+    def __format__(self, spec):
+        return "1"
+
+
+def test_every_route_has_its_row(app):
+    endpoints = {rule.endpoint for rule in app.url_map.iter_rules()} - {"static"}
+    assert not sorted(endpoints - set(ROUTES)), (
+        f"routes without a row in ROUTES: {sorted(endpoints - set(ROUTES))}")
+    assert not sorted(set(ROUTES) - endpoints), (
+        f"rows in ROUTES for routes that do not exist: {sorted(set(ROUTES) - endpoints)}")
+
+    # Each URL rule of an endpoint, with each method it takes, is exercised by a case.
+    adapter = app.url_map.bind("localhost")
+    exercised = set()
+    for endpoint, cases in ROUTES.items():
+        for case in cases:
+            path = urlsplit(case.url.format_map(_AnyObject())).path
+            for method, answers in case.answers.items():
+                if set(answers) <= {405, NA}:
+                    with pytest.raises(MethodNotAllowed):
+                        adapter.match(path, method=method)
+                    continue
+                rule, _args = adapter.match(path, method=method, return_rule=True)
+                assert rule.endpoint == endpoint, (case.url, rule.endpoint)
+                exercised.add((rule.rule, method))
+    methods = {(rule.rule, method) for rule in app.url_map.iter_rules()
+               if rule.endpoint != "static"
+               for method in rule.methods - {"HEAD", "OPTIONS"}}
+    assert not sorted(methods - exercised), (
+        f"route methods no case in ROUTES exercises: {sorted(methods - exercised)}")
+
+
+def test_table_gives_every_actor_an_answer():
+    for endpoint, cases in ROUTES.items():
+        for case in cases:
+            owned = any(marker in case.url for marker in _OWNED_OBJECTS) or (
+                endpoint == "tickets.my_tickets")
+            for method, answers in case.answers.items():
+                where = f"{endpoint} {method} {case.url}"
+                assert len(answers) == len(ACTORS), where
+                allowed = _GET_ANSWERS if method == "GET" else _POST_ANSWERS
+                assert set(answers) <= allowed, where
+                for actor, answer in zip(ACTORS, answers, strict=True):
+                    applies = actor != "other_customer" or owned
+                    assert (answer != NA) is applies, f"{where}: {actor}"
+
+
+# -- the world the routes act on ------------------------------------------------------
+
+_serial = itertools.count(1)
+
+
+class World:
+    """The actors (each with a logged-in test client) and the objects the routes need,
+    built when a case first names them. After a POST acted, the objects it used are built
+    anew for the next actor, so every allowed action starts from the same state."""
+
+    def __init__(self, app, make, make_article):
+        self.app, self.make, self.make_article = app, make, make_article
+        self.actors = {"anonymous": None, "customer": make.user(name="Carla Customer"),
+                       "other_customer": make.user(name="Otto Other"),
+                       "l1": make.agent(1), "l2": make.agent(2), "l3": make.agent(3),
+                       "admin": make.user("admin")}
+        self.clients = {}
+        self._objects: dict[str, object] = {}
+        self._deps: dict[str, set[str]] = {}
+        self._building: list[set[str]] = []
+        self.used: set[str] = set()
+
+    # -- objects ------------------------------------------------------------------------
+    def __getitem__(self, name):
+        if name in self.actors:
+            return self.actors[name]
+        self.used.add(name)
+        for outer in self._building:
+            outer.add(name)
+        if name not in self._objects:
+            self._building.append(set())
+            try:
+                value = self._build(name)
+            finally:
+                self._deps[name] = self._building.pop()
+            db.session.commit()
+            self._objects[name] = value
+        return self._objects[name]
+
+    def discard(self, names):
+        """Forget `names` and everything built from them."""
+        names = set(names)
+        while names:
+            name = names.pop()
+            self._objects.pop(name, None)
+            names |= {other for other, deps in self._deps.items()
+                      if name in deps and other in self._objects}
+
+    def _build(self, name):
+        make, level = self.make, name[-1]
+        if name.startswith("ticket"):
+            return make.ticket(self["customer"], level=int(level), subject=f"{OWNED} ({level})")
+        if name.startswith("below"):
+            return str(self[f"ticket{level}"].level - 1)
+        if name.startswith("receipt"):
+            return make.message(self[f"ticket{level}"], self["customer"], "See the receipt",
+                                files={"receipt.pdf": b"receipt-bytes"}).attachments[0].id
+        if name.startswith("note_file"):
+            return self[f"note{level}"].attachments[0].id
+        if name.startswith("note"):
+            return make.message(self[f"ticket{level}"], self["admin"], NOTE_TEXT,
+                                internal=True, files={NOTE_FILE: b"internal-bytes"})
+        n = next(_serial)
+        if name == "fresh_email":
+            return f"new-{n}@example.com"
+        if name == "fresh_slug":
+            return f"returns-{n}"
+        if name == "login_user":
+            return make.user(name="Lena Login")
+        if name == "user":
+            return make.user(name="Target Customer")
+        if name == "category":
+            return make.category()
+        if name == "confirm_token":
+            user = make.user(name="Unconfirmed")
+            user.email_confirmed_at = None
+            db.session.commit()
+            return make_confirm_token(user)
+        if name == "reset_token":
+            return make_reset_token(make.user(name="Forgetful"))
+        if name == "second_sessions":
+            for user in self.actors.values():
+                if user is not None:
+                    login_session_id(user, user_agent="Another device")
+            return True
+        if name == "search_index":
+            return index.rebuild(self.app)
+        if name == "mail":
+            mail = OutboxMail(sender="helpdesk@example.com", recipient="someone@example.com",
+                              subject="Your ticket", body_text="Hello",
+                              message_id=f"<route-{n}@example.com>", status=MailStatus.failed,
+                              attempts=5, last_error="550 mailbox unavailable")
+            db.session.add(mail)
+            return mail
+        articles = {"article_public": ("Public answer", "published", "public"),
+                    "article_internal": (INTERNAL_TITLE, "published", "internal"),
+                    "article_draft": (DRAFT_TITLE, "draft", "internal"),
+                    "article_review": (REVIEW_TITLE, "in_review", "public"),
+                    "article_revised": ("Revised answer", "published", "public")}
+        if name in articles:
+            title, status, visibility = articles[name]
+            article = self.make_article(f"{title} {n}", status=status, visibility=visibility,
+                                        body="Some helpful text.")
+            if name == "article_revised":
+                curation.revise_article(article, curation.ArticleInput(
+                    title=article.title, body="Some more helpful text.",
+                    visibility=Visibility.public), by=self.make_article.editor)
+            return article
+        if name == "feedback":
+            return feedback.add_feedback(self["article_public"], kind=FeedbackKind.outdated,
+                                         text="The screenshots are old", by=self["admin"])
+        raise KeyError(name)
+
+    # -- clients ------------------------------------------------------------------------
+    def client(self, actor):
+        """The actor's test client, logged in with a login session of its own."""
+        if actor not in self.clients:
+            client = self.app.test_client()
+            user = self.actors[actor]
+            if user is not None:
+                with client.session_transaction() as session:
+                    session["_user_id"] = login_session_id(user)
+                    session["_fresh"] = True
+            self.clients[actor] = client
+        return self.clients[actor]
+
+
+# Columns an action changes in place (no new row, no version): role, name, password, ...
+_IN_PLACE = {
+    "user": ("id", "name", "role", "level", "language", "is_active_account",
+             "email_confirmed_at", "password_hash"),
+    "category": ("id", "slug", "name_en", "name_de", "is_active"),
+    "mail_outbox": ("id", "status", "attempts"),
+    "kb_article_feedback": ("id", "resolved_at"),
+}
+
+
+@functools.cache
+def _fingerprint_queries() -> tuple:
+    tables = {table.name: table for table in db.metadata.sorted_tables}
+    totals = sa.union_all(*(
+        sa.select(sa.literal_column(f"'{table.name}'"), sa.func.count(),
+                  sa.func.coalesce(sa.func.max(table.c.id), 0),
+                  sa.func.coalesce(sa.func.sum(table.c.version), 0) if "version" in table.c
+                  else sa.literal_column("0"))
+        for table in tables.values()))
+    rows = tuple(sa.select(*(tables[name].c[c] for c in columns)).order_by(tables[name].c.id)
+                 for name, columns in _IN_PLACE.items())
+    return (totals, *rows)
+
+
+def fingerprint() -> tuple:
+    """What a refused request must leave alone: the row count, the highest id and the sum
+    of the versions of every table, and the columns an action changes in place."""
+    db.session.commit()         # (a new transaction sees what the last request committed)
+    found = tuple(sorted(tuple(row) for row in db.session.execute(query))
+                  for query in _fingerprint_queries())
+    db.session.commit()
+    return found
+
+
+def _asked_to_log_in(client, response, method) -> bool:
+    """Whether the answer sends the user to log in first. (A POST may lead to the login
+    page when it is done, as logging out or "we sent you a link" do: a refusal is
+    Flask-Login's, with its "please log in".)"""
+    if response.status_code not in (302, 303):
+        return False
+    if urlsplit(response.headers["Location"]).path != "/login":
+        return False
+    return method == "GET" or ("info", str(login_manager.login_message)) in flashes(client)
+
+
+def _check(answer, response, asked_to_log_in, changed, where):
+    status = response.status_code
+    location = urlsplit(response.headers.get("Location", "")).path
+    if answer == LOGIN:
+        assert asked_to_log_in, f"{where}: {status} {location}, expected a log-in request"
+    elif answer in (OK, DONE, SAME):
+        assert 200 <= status < 400 and not asked_to_log_in, f"{where}: {status} {location}"
+    else:
+        assert status == answer, f"{where}: {status} {location}, expected {answer}"
+    if changed is not None:
+        assert changed is (answer == DONE), (
+            f"{where}: the database {'changed' if changed else 'did not change'}")
+
+
+def _check_text(case, actor, answer, response, where):
+    """Nothing hidden from `actor` is in the answer; what the case shows is."""
+    if response.mimetype not in ("text/html", "application/json", "text/plain"):
+        return
+    text = html.unescape(response.get_data(as_text=True))
+    if answer == OK:
+        expected = case.shows + (case.shows_staff if actor in STAFF else ())
+        assert not [t for t in expected if t not in text], f"{where}: {expected} not shown"
+    if actor not in STAFF:
+        hidden = STAFF_ONLY + ((OWNED,) if actor != "customer" else ())
+        shown = [secret for secret in hidden if secret in text]
+        assert not shown, f"{where} shows {actor} {shown}"
+
+
+@pytest.fixture
+def app_config(app_config):
+    # Who may do what; mail is tested elsewhere (and would change the outbox meanwhile).
+    return {**app_config, "MAIL_SUPPRESS": True, "MAIL_SEND_IN_BACKGROUND": False}
+
+
+@pytest.mark.parametrize("endpoint", sorted(ROUTES))
+def test_route_answers_every_actor_as_the_table_says(app, make, make_article, endpoint):
+    world = World(app, make, make_article)
+    for case in ROUTES[endpoint]:
+        for method in sorted(case.answers):          # GET before POST
+            for actor, answer in zip(ACTORS, case.answers[method], strict=True):
+                if answer == NA:
+                    continue
+                world.used.clear()
+                url = case.url.format_map(world)
+                data = {k: v.format_map(world) for k, v in case.data.items()}
+                for name in case.also:
+                    world[name]
+                client = world.client(actor)
+                where = f"{method} {url} as {actor}"
+                before = fingerprint() if method == "POST" else None
+                response = client.open(url, method=method,
+                                       data=data if method == "POST" else None)
+                changed = fingerprint() != before if method == "POST" else None
+                _check(answer, response, _asked_to_log_in(client, response, method), changed,
+                       where)
+                _check_text(case, actor, answer, response, where)
+                if changed:
+                    # The next actor gets objects nobody acted on, and this one a new login.
+                    world.discard(world.used)
+                    world.clients.pop(actor)
