@@ -244,3 +244,12 @@ def test_write_and_preview_are_tabs_that_follow_the_arrow_keys(live_server, scen
     page.keyboard.press("Home")
     expect(write).to_have_attribute("aria-selected", "true")
 
+
+def test_skip_link_moves_focus_to_the_main_content(live_server, page):
+    page.goto("/register")
+    page.keyboard.press("Tab")
+    skip = page.get_by_role("link", name="Skip to main content")
+    expect(skip).to_be_focused()
+    expect(skip).to_be_visible()
+    skip.press("Enter")
+    expect(page.locator("main#main")).to_be_focused()
