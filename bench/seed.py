@@ -109,6 +109,7 @@ def seed(app, n_tickets: int, *, seed_value: int = 1, n_customers: int = 600) ->
     from helpdesk.accounts.models import User
     from helpdesk.clock import utcnow
     from helpdesk.extensions import db
+    from helpdesk.rendering import render_to_store
     from helpdesk.tickets import sla
     from helpdesk.tickets.models import (
         Category,
@@ -120,7 +121,6 @@ def seed(app, n_tickets: int, *, seed_value: int = 1, n_customers: int = 600) ->
         TicketEvent,
         format_ref,
     )
-    from kb.rendering import render_to_store
 
     started = time.perf_counter()
     rnd = random.Random(seed_value)

@@ -82,7 +82,7 @@ DEFAULTS: dict[str, object] = {
     # server and tests speak HTTP). HSTS is sent on HTTPS responses either way.
     "FORCE_HTTPS": False,
     "HSTS_MAX_AGE": 365 * 24 * 3600,
-    # Markdown (kb/rendering.py): seconds one text may take to render before it is shown
+    # Markdown (helpdesk/rendering.py): seconds one text may take to render before it is shown
     # as plain text, and the rendering processes each app process keeps.
     "MARKDOWN_TIME_BUDGET": 2.0,
     "MARKDOWN_WORKERS": 1,

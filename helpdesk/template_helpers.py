@@ -9,9 +9,9 @@ from flask_login import current_user
 from helpdesk.accounts import permissions
 from helpdesk.clock import utcnow
 from helpdesk.config import LANGUAGES
+from helpdesk.rendering import render_markdown, stored_or_rendered
 from helpdesk.tickets import attachments, sla
 from helpdesk.tickets.models import Priority, Status
-from kb.rendering import render_markdown, stored_or_rendered
 
 
 def public_level_label(level: int) -> str:

@@ -143,7 +143,7 @@ class Ticket(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     subject: Mapped[str] = mapped_column(sa.String(200))
     body: Mapped[str] = mapped_column(sa.Text)
-    # The body rendered (kb.rendering) when the ticket was filed; None: render on view.
+    # The body rendered (helpdesk.rendering) when the ticket was filed; None: render on view.
     body_html: Mapped[str | None] = mapped_column(sa.Text)
     status: Mapped[Status] = mapped_column(_enum(Status), default=Status.new)
     priority: Mapped[Priority] = mapped_column(_enum(Priority), default=Priority.normal)
@@ -233,7 +233,7 @@ class Message(db.Model):
     ticket_id: Mapped[int] = mapped_column(sa.ForeignKey("ticket.id", ondelete="CASCADE"))
     author_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
     body: Mapped[str] = mapped_column(sa.Text)
-    # The body rendered (kb.rendering) when it was written; None: render on view.
+    # The body rendered (helpdesk.rendering) when it was written; None: render on view.
     body_html: Mapped[str | None] = mapped_column(sa.Text)
     is_internal: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -19,6 +19,7 @@ from helpdesk.accounts.permissions import (
 )
 from helpdesk.clock import utcnow
 from helpdesk.extensions import db
+from helpdesk.rendering import render_to_store
 from helpdesk.signals import (
     articles_used,
     ticket_assigned,
@@ -37,7 +38,6 @@ from helpdesk.tickets.models import (
     Status,
     Ticket,
 )
-from kb.rendering import render_to_store
 
 # Checks other packages add to every message (the KB keeps internal articles out of public
 # replies): callables (ticket, *, body, internal, article_ids, by) returning the reasons

@@ -24,6 +24,7 @@ from helpdesk.accounts.permissions import (
     can_see_internals,
 )
 from helpdesk.extensions import db
+from helpdesk.rendering import render_markdown
 from helpdesk.security_headers import download_policy
 from helpdesk.stale_forms import shows_form_on_stale_token
 from helpdesk.tickets import bp
@@ -48,7 +49,6 @@ from helpdesk.tickets.operations import (
 )
 from helpdesk.tickets.page import render_ticket
 from helpdesk.tickets.queues import my_tickets_page
-from kb.rendering import render_markdown
 
 
 @bp.route("/")

@@ -34,7 +34,7 @@ def downgrade():
 
 def _render_existing(name):
     """Store the rendered HTML of every existing row, in batches (pages then only read it)."""
-    from kb.rendering import render_to_store
+    from helpdesk.rendering import render_to_store
 
     table = sa.table(name, sa.column('id', sa.Integer), sa.column('body', sa.Text),
                      sa.column('body_html', sa.Text))

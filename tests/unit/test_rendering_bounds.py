@@ -1,6 +1,6 @@
 """The Markdown renderer is bounded: costly text renders in time or falls back to plain text.
 
-These call kb/rendering.py directly (its worker processes are real); the pages that show
+These call helpdesk/rendering.py directly (its worker processes are real); the pages that show
 the result are tested in tests/web/test_stored_markdown.py.
 """
 from __future__ import annotations
@@ -13,10 +13,9 @@ import pytest
 import sqlalchemy as sa
 from flask_migrate import upgrade
 
-from helpdesk import create_app
+from helpdesk import create_app, rendering
 from helpdesk.extensions import db
-from kb import rendering
-from kb.rendering import costly_shape, render_markdown
+from helpdesk.rendering import costly_shape, render_markdown
 from tests.unit.test_migrations import empty_database  # noqa: F401 (a fixture)
 
 PATHOLOGICAL = {
