@@ -1,4 +1,4 @@
-"""Error pages in HTML, or JSON for clients that ask for it."""
+"""Error pages in HTML, or JSON for clients that ask for it; the domain's shared errors."""
 from __future__ import annotations
 
 from flask import Flask, jsonify, render_template, request
@@ -48,3 +48,7 @@ def init_app(app: Flask) -> None:
     def server_error(error):
         db.session.rollback()
         return _render(500)
+
+
+class NotAllowed(Exception):
+    """Raised by a domain function when the acting user may not do this."""

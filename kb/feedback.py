@@ -5,8 +5,8 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from helpdesk.accounts.models import User
-from helpdesk.accounts.permissions import NotAllowed
 from helpdesk.clock import utcnow
+from helpdesk.errors import NotAllowed
 from helpdesk.extensions import db
 from kb import permissions as perms
 from kb.models import Article, ArticleFeedback, ArticleStatus, FeedbackKind

@@ -5,9 +5,9 @@ import sqlalchemy as sa
 from flask import abort
 
 from helpdesk.accounts.models import User
-from helpdesk.accounts.permissions import can_see_internals, can_view_ticket, visible_tickets
 from helpdesk.extensions import db
 from helpdesk.tickets.models import Attachment, Ticket, parse_ref
+from helpdesk.tickets.permissions import can_see_internals, can_view_ticket, visible_tickets
 
 
 def get_visible_ticket_or_404(ref: str, user: User) -> Ticket:

@@ -8,13 +8,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from helpdesk.accounts.decorators import staff_required
 from helpdesk.accounts.models import Level, User
-from helpdesk.accounts.permissions import (
-    NotAllowed,
-    can_escalate,
-    can_take,
-    can_update_ticket,
-    return_targets,
-)
+from helpdesk.errors import NotAllowed
 from helpdesk.extensions import db
 from helpdesk.stale_forms import shows_form_on_stale_token
 from helpdesk.text_input import whole_number
@@ -41,6 +35,12 @@ from helpdesk.tickets.operations import (
     update_ticket,
 )
 from helpdesk.tickets.page import render_ticket
+from helpdesk.tickets.permissions import (
+    can_escalate,
+    can_take,
+    can_update_ticket,
+    return_targets,
+)
 from helpdesk.tickets.queues import QueueFilter, QueueView, queue_counts, queue_page
 
 

@@ -6,8 +6,8 @@ from dataclasses import dataclass
 from flask_babel import gettext as _
 
 from helpdesk.accounts.models import User
-from helpdesk.accounts.permissions import NotAllowed, can_escalate, can_return
 from helpdesk.clock import utcnow
+from helpdesk.errors import NotAllowed
 from helpdesk.signals import ticket_escalated, ticket_returned
 from helpdesk.tickets import sla
 from helpdesk.tickets.models import (
@@ -18,6 +18,7 @@ from helpdesk.tickets.models import (
     Ticket,
     TicketEvent,
 )
+from helpdesk.tickets.permissions import can_escalate, can_return
 
 
 @dataclass(frozen=True)

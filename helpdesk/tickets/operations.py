@@ -7,17 +7,8 @@ from dataclasses import dataclass
 from flask_babel import gettext as _
 
 from helpdesk.accounts.models import Level, User
-from helpdesk.accounts.permissions import (
-    NotAllowed,
-    can_add_note,
-    can_assign_to,
-    can_customer_close,
-    can_file_for_others,
-    can_reply,
-    can_take,
-    can_update_ticket,
-)
 from helpdesk.clock import utcnow
+from helpdesk.errors import NotAllowed
 from helpdesk.extensions import db
 from helpdesk.rendering import render_to_store
 from helpdesk.signals import (
@@ -37,6 +28,15 @@ from helpdesk.tickets.models import (
     Priority,
     Status,
     Ticket,
+)
+from helpdesk.tickets.permissions import (
+    can_add_note,
+    can_assign_to,
+    can_customer_close,
+    can_file_for_others,
+    can_reply,
+    can_take,
+    can_update_ticket,
 )
 
 # Checks other packages add to every message (the KB keeps internal articles out of public

@@ -6,9 +6,9 @@ from types import SimpleNamespace
 from flask import render_template
 from flask_login import current_user
 
-from helpdesk.accounts import permissions as perms
 from helpdesk.clock import utcnow
 from helpdesk.text_input import whole_number
+from helpdesk.tickets import permissions as perms
 from helpdesk.tickets import sla
 from helpdesk.tickets.access import assignable_agents
 from helpdesk.tickets.categories import category_choices

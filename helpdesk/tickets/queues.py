@@ -15,7 +15,6 @@ import sqlalchemy as sa
 from sqlalchemy.orm import defer
 
 from helpdesk.accounts.models import Level, User
-from helpdesk.accounts.permissions import visible_tickets
 from helpdesk.extensions import db
 from helpdesk.tickets.models import (
     ACTIVE_STATUSES,
@@ -27,6 +26,7 @@ from helpdesk.tickets.models import (
     Ticket,
     parse_ref,
 )
+from helpdesk.tickets.permissions import visible_tickets
 
 
 class QueueView(enum.StrEnum):

@@ -17,12 +17,7 @@ from flask_login import current_user, login_required
 from sqlalchemy.orm.exc import StaleDataError
 
 from helpdesk.accounts.operations import customer_for
-from helpdesk.accounts.permissions import (
-    NotAllowed,
-    can_add_note,
-    can_reply,
-    can_see_internals,
-)
+from helpdesk.errors import NotAllowed
 from helpdesk.extensions import db
 from helpdesk.rendering import render_markdown
 from helpdesk.security_headers import download_policy
@@ -48,6 +43,11 @@ from helpdesk.tickets.operations import (
     file_ticket,
 )
 from helpdesk.tickets.page import render_ticket
+from helpdesk.tickets.permissions import (
+    can_add_note,
+    can_reply,
+    can_see_internals,
+)
 from helpdesk.tickets.queues import my_tickets_page
 
 

@@ -1,7 +1,7 @@
 """Escalation and return rules, tested on the domain functions directly."""
 import pytest
 
-from helpdesk.accounts.permissions import NotAllowed
+from helpdesk.errors import NotAllowed
 from helpdesk.extensions import db
 from helpdesk.tickets.escalation import HandoffInput, escalate, return_to_level
 from helpdesk.tickets.models import EventKind, HandoffKind, Status

@@ -2,7 +2,7 @@
 import pytest
 import sqlalchemy as sa
 
-from helpdesk.accounts.permissions import NotAllowed
+from helpdesk.errors import NotAllowed
 from helpdesk.extensions import db
 from kb import answers, curation
 from kb.diff import diff_revisions
