@@ -9,7 +9,8 @@ if sys.version_info < (3, 11):  # noqa: UP036 (the point is to say so on older v
     raise SystemExit("Tiered Helpdesk needs Python 3.11 or newer; this is Python "
                      f"{sys.version.split()[0]} ({sys.executable}).")
 
-import secrets  # noqa: E402 (after the version check, on purpose)
+import importlib  # noqa: E402 (after the version check, on purpose)
+import secrets  # noqa: E402
 from pathlib import Path
 
 from flask import Flask
@@ -19,10 +20,17 @@ from helpdesk import config as settings_module
 ROOT = Path(__file__).resolve().parent.parent
 
 
+# Short names of the feature packages that come with the helpdesk (setting FEATURES).
+FEATURE_MODULES = {"notifications": "helpdesk.notifications", "kb": "kb"}
+
+
 def create_app(config: dict | None = None) -> Flask:
-    """Create and wire the application: settings, extensions, blueprints, CLI, errors.
+    """Create and wire the application: settings, extensions, blueprints, CLI, errors,
+    then the feature packages named by the setting FEATURES.
 
     `config` overrides the environment (tests pass their database and folders here).
+    This module, `helpdesk.cli` and `helpdesk.template_helpers` are the composition root:
+    the only code that knows every layer. Features attach through `helpdesk.registry`.
     """
     settings = settings_module.from_environment()
     settings.update(config or {})
@@ -32,8 +40,9 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.update(settings)
     _derive_settings(app)
 
-    from helpdesk import database, extensions, i18n, text_input
+    from helpdesk import database, extensions, i18n, registry, text_input
 
+    registry.init_app(app)
     text_input.init_app(app)
 
     extensions.db.init_app(app)
@@ -64,12 +73,35 @@ def create_app(config: dict | None = None) -> Flask:
     errors.init_app(app)
     security_headers.init_app(app)
 
-    from helpdesk import notifications
-    notifications.init_app(app)
-
-    import kb
-    kb.init_app(app)
+    _load_features(app)
     return app
+
+
+def feature_names(value) -> list[str]:
+    """The feature packages a FEATURES setting names: a comma-separated string (or a
+    list), in order, each once; "none" or nothing names none."""
+    names = value.split(",") if isinstance(value, str) else list(value or ())
+    names = [name.strip() for name in names if name.strip()]
+    if [name.lower() for name in names] == ["none"]:
+        return []
+    return list(dict.fromkeys(names))
+
+
+def _load_features(app: Flask) -> None:
+    """Import each feature package named by FEATURES and call its `init_app(app)`."""
+    from helpdesk import registry
+
+    for name in feature_names(app.config.get("FEATURES", "")):
+        module_name = FEATURE_MODULES.get(name, name)
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:
+            if exc.name is None or not (module_name + ".").startswith(exc.name + "."):
+                raise           # the package exists, something it imports does not
+            raise RuntimeError(f"FEATURES names {name!r}, but there is no module "
+                               f"{module_name!r}") from exc
+        module.init_app(app)
+        registry.registry_of(app).features.append(name)
 
 
 def _derive_settings(app: Flask) -> None:

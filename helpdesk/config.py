@@ -88,6 +88,10 @@ DEFAULTS: dict[str, object] = {
     "MARKDOWN_WORKERS": 1,
     # Search index (used by the kb package); defaults to <instance>/search-index.
     "INDEX_PATH": "",
+    # The feature packages the factory loads, in this order (comma-separated): a short
+    # name (notifications, kb) or a module path with an `init_app(app)`. "none": the core,
+    # accounts, tickets and administration only.
+    "FEATURES": "notifications,kb",
 }
 
 # The languages of the interface and of articles, each named in itself: the one list the

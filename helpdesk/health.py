@@ -1,22 +1,20 @@
-"""/healthz: the state of the database (and of the search index, once it exists)."""
+"""/healthz: the state of the database, and of what the features add (the search index, mail)."""
 from __future__ import annotations
 
 from flask import Blueprint, current_app, jsonify
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
+from helpdesk import registry
 from helpdesk.extensions import db
 
 bp = Blueprint("health", __name__)
-
-# Other packages (the knowledge base) add a callable returning (name, ok, details).
-CHECKS: list = []
 
 
 @bp.get("/healthz")
 def healthz():
     report = {"database": _database()}
-    for check in CHECKS:
+    for check in registry.entries(registry.HEALTH_CHECKS):
         name, ok, details = check(current_app)
         report[name] = {"ok": ok, **details}
     healthy = all(part["ok"] for part in report.values())

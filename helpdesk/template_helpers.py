@@ -1,4 +1,8 @@
-"""Filters and globals for templates: dates, labels, Markdown, navigation flags."""
+"""Filters and globals for templates: dates, labels, Markdown, navigation flags.
+
+Part of the composition root (with the factory and the CLI): it may import the core,
+accounts and tickets, and shows what features registered (`helpdesk.registry`).
+"""
 from __future__ import annotations
 
 from flask import Flask
@@ -6,6 +10,7 @@ from flask_babel import format_datetime, format_timedelta, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from helpdesk import registry
 from helpdesk.accounts import permissions
 from helpdesk.clock import utcnow
 from helpdesk.config import LANGUAGES
@@ -26,13 +31,23 @@ def relative(when) -> str:
     return format_timedelta(when - utcnow(), add_direction=True, granularity="minute")
 
 
-# Other packages (the knowledge base) add navigation: callables taking the current
-# user and returning a list of {"url", "label", "prefix"} dicts.
-NAV_ITEMS: list = []
-
-
 def extra_nav_items() -> list[dict]:
-    return [item for provider in NAV_ITEMS for item in provider(current_user)]
+    """Main navigation entries features add (the knowledge base)."""
+    return _items(registry.NAV_ITEMS)
+
+
+def extra_admin_tabs() -> list[dict]:
+    """Administration tabs features add (mail)."""
+    return _items(registry.ADMIN_TABS)
+
+
+def _items(point: str) -> list[dict]:
+    return [item for provider in registry.entries(point) for item in provider(current_user)]
+
+
+def new_ticket_form_includes() -> tuple[str, ...]:
+    """Templates features show below the subject of the new-ticket form (KB answers)."""
+    return registry.entries(registry.NEW_TICKET_FORM)
 
 
 def _label(enum_cls, value):
@@ -51,6 +66,8 @@ def init_app(app: Flask) -> None:
         ticket.status, ticket.update_due_at, utcnow())
     app.jinja_env.globals["public_level_label"] = public_level_label
     app.jinja_env.globals["extra_nav_items"] = extra_nav_items
+    app.jinja_env.globals["extra_admin_tabs"] = extra_admin_tabs
+    app.jinja_env.globals["new_ticket_form_includes"] = new_ticket_form_includes
     app.jinja_env.globals["status_label"] = lambda value: _label(Status, value)
     app.jinja_env.globals["priority_label"] = lambda value: _label(Priority, value)
     app.jinja_env.globals["upload_field_attrs"] = attachments.upload_field_attrs

@@ -1,19 +1,15 @@
 """The knowledge base: articles, their revisions, and the Whoosh search index.
 
-`init_app` is the one place the application factory calls; it wires the KB's blueprint,
-CLI group, health check, navigation, ticket-page panels and demo seeding into the app.
+A feature package: the factory loads it by name (setting FEATURES) and calls `init_app`,
+which wires the KB's blueprint and CLI group and adds it to the core's extension points
+(`helpdesk.registry`): health check, navigation, ticket-page panel, new-ticket answers,
+message check, demo seeding, and the articles-used signal.
 """
 from __future__ import annotations
 
 from flask import Blueprint, Flask
 
 bp = Blueprint("kb", __name__, url_prefix="/kb")
-
-
-def _add_once(hooks: list, fn) -> None:
-    # The hook lists are module-level and the factory runs once per app (tests make many).
-    if fn not in hooks:
-        hooks.append(fn)
 
 
 def init_app(app: Flask) -> None:
@@ -30,19 +26,17 @@ def init_app(app: Flask) -> None:
     # "This answered my question" POSTs per client address (a reader counts once anyway).
     app.config.setdefault("KB_ANSWERED_RATE_LIMIT", "20 per hour")
 
-    from helpdesk import health, signals, template_helpers
-    from helpdesk.demo import EXTRA_SEEDERS
-    from helpdesk.tickets.operations import MESSAGE_CHECKS
-    from helpdesk.tickets.page import STAFF_PANELS
+    from helpdesk import registry, signals
     from kb import cli, hooks, outbox, views  # noqa: F401 (views attach routes to bp)
 
     app.register_blueprint(bp)
     app.cli.add_command(cli.kb_group)
     outbox.install(app)
-    signals.articles_used.connect(hooks.on_articles_used)
-    _add_once(health.CHECKS, hooks.health_check)
-    _add_once(template_helpers.NAV_ITEMS, hooks.nav_items)
-    _add_once(STAFF_PANELS, hooks.ticket_panel)
-    _add_once(MESSAGE_CHECKS, hooks.check_message)
-    _add_once(EXTRA_SEEDERS, hooks.seed_demo_articles)
+    registry.connect(app, signals.articles_used, hooks.on_articles_used)
+    registry.add(app, registry.HEALTH_CHECKS, hooks.health_check)
+    registry.add(app, registry.NAV_ITEMS, hooks.nav_items)
+    registry.add(app, registry.STAFF_PANELS, hooks.ticket_panel)
+    registry.add(app, registry.NEW_TICKET_FORM, "kb/_subject_suggestions.html")
+    registry.add(app, registry.MESSAGE_CHECKS, hooks.check_message)
+    registry.add(app, registry.DEMO_SEEDERS, hooks.seed_demo_articles)
     hooks.register_template_helpers(app)

@@ -1,4 +1,4 @@
-"""Seed the demo knowledge base (called by `helpdesk demo` through EXTRA_SEEDERS)."""
+"""Seed the demo knowledge base (called by `helpdesk demo` through registry.DEMO_SEEDERS)."""
 from __future__ import annotations
 
 from datetime import timedelta

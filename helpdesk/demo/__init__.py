@@ -9,6 +9,7 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 
+from helpdesk import registry
 from helpdesk.accounts.models import Role, User
 from helpdesk.accounts.operations import create_user, find_user
 from helpdesk.clock import utcnow
@@ -28,9 +29,6 @@ from helpdesk.tickets.operations import (
 
 DEMO_PASSWORD = "demo1234"
 
-# Extra seeding steps other packages register (the knowledge base adds articles).
-EXTRA_SEEDERS: list = []
-
 
 def seed_demo() -> bool:
     """Create the demo data unless it is already there. Returns whether it created it.
@@ -43,7 +41,7 @@ def seed_demo() -> bool:
     categories = _seed_categories()
     for spec in TICKETS:
         _play_ticket(spec, users, categories)
-    for seeder in EXTRA_SEEDERS:
+    for seeder in registry.entries(registry.DEMO_SEEDERS):    # the KB's articles
         seeder(users=users, categories=categories)
     return True
 

@@ -1,8 +1,10 @@
-"""What mail adds to other pages: the ticket page's mail panel and /healthz."""
+"""What mail adds to other pages: the ticket page's mail panel, /healthz and the
+administration's Mail tab."""
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Flask
+from flask import Flask, url_for
+from flask_babel import gettext as _
 from sqlalchemy.exc import SQLAlchemyError
 
 from helpdesk.extensions import db
@@ -31,3 +33,9 @@ def health_check(app: Flask) -> tuple[str, bool, dict]:
     found = {status.value: 0 for status in MailStatus if status != MailStatus.sent}
     found.update({status.value: n for status, n in rows})
     return "mail", True, found
+
+
+def admin_tabs(user) -> list[dict]:
+    """The administration's Mail tab (only admins see the administration pages)."""
+    return [{"url": url_for("notifications.mail_outbox"), "label": _("Mail"),
+             "prefix": "notifications.mail_outbox"}]

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from flask_babel import gettext as _
 
+from helpdesk import registry
 from helpdesk.accounts.models import Level, User
 from helpdesk.clock import utcnow
 from helpdesk.errors import NotAllowed
@@ -38,11 +39,6 @@ from helpdesk.tickets.permissions import (
     can_take,
     can_update_ticket,
 )
-
-# Checks other packages add to every message (the KB keeps internal articles out of public
-# replies): callables (ticket, *, body, internal, article_ids, by) returning the reasons
-# to refuse the message, each a sentence for its author; an empty list lets it through.
-MESSAGE_CHECKS: list = []
 
 
 class MessageRefused(Exception):
@@ -127,14 +123,15 @@ def add_message(ticket: Ticket, *, author: User, body: str, internal: bool = Fal
     the first response and may set the status (for example "waiting on customer"); a
     note may set it too, without counting as an answer to the customer.
     `article_ids` are the knowledge-base articles inserted into the message.
-    Raises NotAllowed, or MessageRefused (before changing anything) when a check of
-    MESSAGE_CHECKS objects; the caller commits.
+    Raises NotAllowed, or MessageRefused (before changing anything) when a check at the
+    extension point registry.MESSAGE_CHECKS objects (the KB's); the caller commits.
     """
     allowed = can_add_note(author, ticket) if internal else can_reply(author, ticket)
     if not allowed:
         raise NotAllowed(_("You cannot write on this ticket."))
-    reasons = [reason for check in MESSAGE_CHECKS for reason in check(
-        ticket, body=body, internal=internal, article_ids=article_ids, by=author)]
+    reasons = [reason for check in registry.entries(registry.MESSAGE_CHECKS)
+               for reason in check(ticket, body=body, internal=internal,
+                                   article_ids=article_ids, by=author)]
     if reasons:
         raise MessageRefused(reasons)
     message = Message(author=author, body=body, body_html=render_to_store(body),

@@ -6,6 +6,7 @@ from types import SimpleNamespace
 from flask import render_template
 from flask_login import current_user
 
+from helpdesk import registry
 from helpdesk.clock import utcnow
 from helpdesk.text_input import whole_number
 from helpdesk.tickets import permissions as perms
@@ -20,11 +21,6 @@ from helpdesk.tickets.forms import (
     UpdateTicketForm,
 )
 from helpdesk.tickets.models import Status, Ticket
-
-# Extra panels other packages add to the staff side of the ticket page (the KB's
-# suggested articles): callables taking the ticket and returning a dict with optional
-# "side" and "composer" template names plus the data those templates read as `panel`.
-STAFF_PANELS: list = []
 
 
 def _versioned(form, ticket: Ticket, last_event_id: int):
@@ -76,7 +72,8 @@ def render_ticket(ticket: Ticket, *, message_form=None, update_form=None, status
         next_update=sla.customer_next_update(ticket.status, ticket.update_due_at, utcnow()),
         may=may,
         return_levels=perms.return_targets(user, ticket),
-        panels=[panel(ticket) for panel in STAFF_PANELS] if staff else [],
+        panels=([panel(ticket) for panel in registry.entries(registry.STAFF_PANELS)]
+                if staff else []),
     )
     return render_template("tickets/ticket.html", **context), status
 
