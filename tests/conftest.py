@@ -306,4 +306,4 @@ def _drop_postgres_schema():
             conn.execute(f"DROP SCHEMA IF EXISTS {PG_SCHEMA} CASCADE")
 
 
-pytest_plugins = ["tests.kb_fixtures"]
+pytest_plugins = ["tests.kb_fixtures", "tests.imap_server"]

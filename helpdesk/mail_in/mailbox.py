@@ -217,6 +217,7 @@ class _Session:
         self.can_move = client.has_capability("MOVE")
         self.can_uid_expunge = client.has_capability("UIDPLUS")
         self.can_idle = client.has_capability("IDLE")
+        self.new_mail_reported = False
 
     def close(self) -> None:
         try:
@@ -246,6 +247,10 @@ class _Session:
                 if uid not in sizes:
                     continue            # expunged since the search (another client)
                 self._one(uid, sizes[uid][b"RFC822.SIZE"], handle, too_big, max_bytes, result)
+        # Mail that arrived meanwhile was announced in the answers to our commands (and
+        # kept by imaplib); IDLE will not announce it again.
+        untagged = self.client._imap.untagged_responses
+        self.new_mail_reported = "EXISTS" in untagged or "RECENT" in untagged
         return result
 
     def _one(self, uid: int, size: int, handle: Handle, too_big: TooBigHandle | None,
@@ -432,21 +437,23 @@ def poll(url: str, handle: Handle, *, stop_event: threading.Event,
     timeout = _timeouts(connect_timeout, read_timeout)
     delay = backoff[0]
     while not stop_event.is_set():
-        failed: set[int] = set()
+        retry_later: set[int] = set()    # failed or too big: at the next full pass
         try:
             with _session(config, ssl_context, timeout) as session:
                 full_pass = True
                 while not stop_event.is_set():
                     if full_pass:
-                        failed.clear()
-                    result = session.process(handle, too_big, max_bytes, skip=failed)
-                    failed |= {uid for uid, _exc in result.failed}
+                        retry_later.clear()
+                    result = session.process(handle, too_big, max_bytes, skip=retry_later)
+                    retry_later |= {uid for uid, _exc in result.failed} | set(result.left)
                     if result.handled or result.too_big or result.failed:
                         log.info("mailbox %s: %s taken, %s too big, %s failed",
                                  config.redacted(), len(result.handled), len(result.too_big),
                                  len(result.failed))
                     delay = backoff[0]  # connected and working again
-                    if session.can_idle and use_idle:
+                    if session.new_mail_reported:
+                        full_pass = False   # look again before waiting
+                    elif session.can_idle and use_idle:
                         full_pass = not session.wait_idle(idle_renew, stop_event)
                     else:
                         stop_event.wait(interval)
@@ -454,7 +461,7 @@ def poll(url: str, handle: Handle, *, stop_event: threading.Event,
         except (*CONNECTION_ERRORS, ConnectionDropped) as exc:
             if stop_event.is_set():
                 break
-            log.warning("mailbox %s: connection lost (%s); reconnecting in %.0f s",
+            log.warning("mailbox %s: connection lost (%s); reconnecting in %.3g s",
                         config.redacted(), exc, delay)
             stop_event.wait(delay)
             delay = min(delay * 2, backoff[1])
