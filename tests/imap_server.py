@@ -17,9 +17,10 @@ Fixtures
     never see each other's mail. Its helpers append raw messages (IMAP APPEND through
     IMAPClient) and read flags, folders and messages back.
 
-If Dovecot is not installed the tests are skipped with the reason, and fail instead when
-``HELPDESK_FAIL_ON_SKIP=1`` (CI, whose ``.ci/run`` installs ``dovecot-imapd``). A Dovecot
-that is installed but does not start is an error, never a skip.
+``HELPDESK_DOVECOT`` names the ``dovecot`` binary when it is not on the PATH or in
+``/usr/sbin``. If Dovecot is not installed the tests are skipped with the reason, and fail
+instead when ``HELPDESK_FAIL_ON_SKIP=1`` (CI, whose ``.ci/run`` installs ``dovecot-imapd``).
+A Dovecot that is installed but does not start is an error, never a skip.
 
 Runs as root (CI) or as an ordinary user: as root the mail belongs to ``nobody`` and
 Dovecot's own ``dovecot``/``dovenull`` users run its processes; as another user Dovecot
@@ -40,7 +41,7 @@ import ssl
 import subprocess
 import tempfile
 import time
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
@@ -48,8 +49,11 @@ from urllib.parse import quote
 import pytest
 
 HOST = "127.0.0.1"
-DOVECOT_CANDIDATES = ("dovecot", "/usr/sbin/dovecot")
-DOVEADM_CANDIDATES = ("doveadm", "/usr/bin/doveadm")
+# HELPDESK_DOVECOT names another binary (doveadm is looked for beside it).
+_OWN_DOVECOT = os.environ.get("HELPDESK_DOVECOT")
+DOVECOT_CANDIDATES = (_OWN_DOVECOT,) if _OWN_DOVECOT else ("dovecot", "/usr/sbin/dovecot")
+DOVEADM_CANDIDATES = ((str(Path(_OWN_DOVECOT).with_name("doveadm")),) if _OWN_DOVECOT
+                      else ("doveadm", "/usr/bin/doveadm", "/usr/sbin/doveadm"))
 INSTALL_HINT = "apt-get install dovecot-imapd"
 START_TIMEOUT = 20.0          # seconds; a start takes well under one
 DEFAULT_USER = "support@shop.test"
@@ -158,20 +162,33 @@ class ImapAccount:
         """Drop every open connection of this user, from the server's side."""
         self.server.doveadm("kick", self.username)
 
-    def idling(self) -> int:
-        """How many of this user's connections wait in IDLE now, as the server sees it
-        (Dovecot shows each session's command in its process title)."""
+    def sessions(self) -> dict[int, str]:
+        """This user's IMAP sessions on the server: process id -> the command it runs now
+        (Dovecot shows each session's command in its process title), e.g. "IDLE"."""
         marker = f"/imap [{self.username} ".encode()
-        count = 0
+        found = {}
         for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
             try:
-                title = cmdline.read_bytes()
+                title = cmdline.read_bytes().rstrip(b"\0")
             except OSError:
                 continue                # the process ended meanwhile
-            if title.startswith(self.server.process_prefix) and marker in title \
-                    and title.rstrip(b"\0").endswith(b" IDLE]"):
-                count += 1
-        return count
+            if title.startswith(self.server.process_prefix) and marker in title:
+                words = title.decode(errors="replace").rstrip("]").split()
+                found[int(cmdline.parent.name)] = words[-1] if len(words) > 3 else ""
+        return found
+
+    def idling(self) -> int:
+        """How many of this user's connections wait in IDLE now, as the server sees it."""
+        return sum(command == "IDLE" for command in self.sessions().values())
+
+    def kill_sessions(self) -> int:
+        """Kill this user's IMAP processes: their connections close without a word (no
+        BYE), as when a server or a network path dies. Returns how many."""
+        pids = list(self.sessions())
+        for pid in pids:
+            with suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        return len(pids)
 
 
 class ImapServer:

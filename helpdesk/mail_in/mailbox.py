@@ -54,7 +54,7 @@ import select
 import ssl
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from typing import Any
@@ -100,7 +100,7 @@ class MailboxError(Exception):
     no keywords): retrying does not help."""
 
 
-class ConnectionDropped(Exception):
+class ConnectionDropped(ConnectionError):
     """The server ended the connection (BYE) while we waited in IDLE."""
 
 
@@ -229,7 +229,7 @@ class _Session:
     # -- one pass ------------------------------------------------------------------------
 
     def process(self, handle: Handle, too_big: TooBigHandle | None, max_bytes: int,
-                skip: set[int] = frozenset()) -> FetchResult:
+                skip: Iterable[int] = ()) -> FetchResult:
         """Hand over every message not yet marked (UIDs in `skip` aside), oldest first."""
         result = FetchResult()
         # imaplib keeps every unsolicited response (EXISTS after each new mail) until a
@@ -458,10 +458,10 @@ def poll(url: str, handle: Handle, *, stop_event: threading.Event,
                     else:
                         stop_event.wait(interval)
                         full_pass = True
-        except (*CONNECTION_ERRORS, ConnectionDropped) as exc:
+        except CONNECTION_ERRORS as exc:
             if stop_event.is_set():
                 break
-            log.warning("mailbox %s: connection lost (%s); reconnecting in %.3g s",
-                        config.redacted(), exc, delay)
+            log.warning("mailbox %s: %s: %s; connecting again in %.3g s", config.redacted(),
+                        type(exc).__name__, exc, delay)
             stop_event.wait(delay)
             delay = min(delay * 2, backoff[1])

@@ -377,11 +377,13 @@ class Poller:
         assert self.error is None, repr(self.error)
 
 
-def test_idle_wakes_up_on_a_new_message(imap_account):
+@pytest.mark.parametrize("scheme", ["imap", "imaps"])
+def test_idle_wakes_up_on_a_new_message(imap_server, imap_account, scheme):
     imap_account.append(mail(1))
     recorder = Recorder()
     # Interval and renewal far beyond the test: only IDLE can bring message 2 in.
-    with Poller(imap_account.url(), recorder, interval=600, idle_renew=600):
+    with Poller(imap_account.url(scheme=scheme), recorder, interval=600, idle_renew=600,
+                ssl_context=imap_server.ssl_context):
         assert wait_until(lambda: recorder.ids() == ["<1@example.test>"])
         assert wait_until(lambda: imap_account.idling() == 1)
         imap_account.append(mail(2))
@@ -412,6 +414,21 @@ def test_poll_reconnects_after_the_server_drops_the_connection(imap_server, imap
         assert wait_until(lambda: imap_account.idling() == 1)
     logins = imap_server.log().count(f"Login: user=<{imap_account.username}>")
     assert logins >= 3      # the poll's first and second connection, the test's APPEND
+
+
+def test_poll_reconnects_after_the_connection_dies_without_a_word(imap_account):
+    """No BYE, just a closed socket (the server process killed): the poll must notice it,
+    not wait on a dead connection."""
+    recorder = Recorder()
+    with Poller(imap_account.url(), recorder, interval=600, idle_renew=600,
+                backoff=(0.05, 0.5)):
+        assert wait_until(lambda: imap_account.idling() == 1)
+        first = set(imap_account.sessions())
+        assert imap_account.kill_sessions() == 1
+        assert wait_until(lambda: imap_account.idling() == 1
+                          and not first & set(imap_account.sessions()))
+        imap_account.append(mail(1))
+        assert wait_until(lambda: recorder.ids() == ["<1@example.test>"])
 
 
 def test_poll_without_idle_polls_at_its_interval(imap_account):
