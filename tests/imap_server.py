@@ -289,8 +289,15 @@ service imap-login {{
         self.ssl_context = context
 
     def start(self) -> None:
-        self._write_files()
         binary = _find(DOVECOT_CANDIDATES)
+        version = subprocess.run([binary, "--version"], capture_output=True, text=True,
+                                 check=True).stdout.strip()
+        major_minor = tuple(int(part) for part in version.split()[0].split(".")[:2])
+        if major_minor != (2, 3):
+            # 2.4 (Debian 13) changed the configuration's syntax throughout.
+            raise RuntimeError(f"tests/imap_server.py writes a Dovecot 2.3 configuration "
+                               f"(Debian 12); this is Dovecot {version}: add its variant")
+        self._write_files()
         self.process = subprocess.Popen(
             [binary, "-F", "-c", str(self.config_file)], stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL, stderr=open(self.root / "stderr.log", "wb"),  # noqa: SIM115
