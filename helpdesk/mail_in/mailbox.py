@@ -18,8 +18,9 @@ How "processed" is recorded on the server:
 * default: the message gets the keyword ``$HelpdeskDone`` (and ``\\Seen``, for people who
   look at the mailbox with a mail client). Only the keyword counts: a message somebody read in
   a mail client is still taken, and one we took stays taken when somebody marks it unread.
-  The server must keep custom keywords (``\\*`` in PERMANENTFLAGS; Dovecot, Cyrus, Gmail and
-  Exchange do); otherwise configure a processed folder.
+  The server must keep custom keywords (``\\*`` in PERMANENTFLAGS, as Dovecot, Cyrus and
+  Gmail do); where it does not, connecting fails with MailboxError: configure a processed
+  folder there.
 * ``?processed=FOLDER``: the message is marked the same way and then moved to FOLDER (created
   if missing): with MOVE where the server has it, else COPY, ``\\Deleted`` and expunge.
   A message left marked in the source folder (a run that died between marking and moving)
