@@ -8,6 +8,7 @@ import socket
 import threading
 import time
 from email import message_from_bytes, policy
+from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
@@ -67,6 +68,17 @@ def _prepare_postgres() -> None:
     _pg_state["ready"] = True
 
 
+class ReceivedMail(EmailMessage):
+    """A mail as received. Every mail is multipart/alternative (text and HTML): its
+    `get_content()` is the content of every part, the plain text first, so that a test
+    finds text where a reader sees it and checks an absence in both parts."""
+
+    def get_content(self, *args, **kw):
+        if self.is_multipart():
+            return "\n".join(part.get_content(*args, **kw) for part in self.iter_parts())
+        return super().get_content(*args, **kw)
+
+
 class Mailbox:
     """Messages the in-process SMTP server received."""
 
@@ -79,8 +91,8 @@ class Mailbox:
 
     def add(self, envelope_rcpt, data: bytes):
         with self._lock:
-            self.messages.append((list(envelope_rcpt), message_from_bytes(data,
-                                                                          policy=policy.default)))
+            self.messages.append((list(envelope_rcpt), message_from_bytes(
+                data, _class=ReceivedMail, policy=policy.default)))
 
     def clear(self):
         with self._lock:

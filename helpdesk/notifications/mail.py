@@ -7,16 +7,19 @@ HELPDESK_MAIL_SERVER is set, otherwise the console.
 """
 from __future__ import annotations
 
+import hashlib
+import json
 import smtplib
 import sys
 from datetime import UTC, timedelta
 from email.message import EmailMessage
-from email.utils import format_datetime, formataddr, make_msgid
-from urllib.parse import urlsplit
+from email.utils import format_datetime, formataddr
 
+import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.orm import Session
 
+from helpdesk import mail_threading
 from helpdesk.clock import utcnow
 from helpdesk.extensions import db
 from helpdesk.notifications.models import MailStatus, OutboxMail
@@ -26,9 +29,16 @@ from helpdesk.tickets.models import Ticket
 PENDING_KEY = "helpdesk_mail_pending"
 
 
-def queue(*, to: str, to_name: str, subject: str, body: str,
-          ticket: Ticket | None = None) -> OutboxMail | None:
+def queue(*, to: str, to_name: str, subject: str, body: str, body_html: str | None = None,
+          ticket: Ticket | None = None, automatic: bool = False,
+          in_reply_to: str | None = None) -> OutboxMail | None:
     """Add a mail to the current transaction's outbox (nothing if mail is suppressed).
+
+    `body` is the plain text, `body_html` (optional) the HTML alternative. A mail about
+    a `ticket` is threaded: it follows the ticket's previous mail to the same address
+    (or `in_reply_to`, a mail it answers), under the ticket's thread root. `automatic`
+    marks a notice no person wrote (Auto-Submitted), so auto-responders leave it alone.
+    Every header is fixed here, so each attempt sends the same bytes.
 
     With the in-process sender on (MAIL_SEND_IN_BACKGROUND), the row is claimed for
     this process already, so it is sent right after the commit without another write.
@@ -38,12 +48,22 @@ def queue(*, to: str, to_name: str, subject: str, body: str,
     if config.get("MAIL_SUPPRESS"):
         return None
     now = utcnow()
+    if ticket is not None and ticket.id is None:
+        db.session.flush()            # a ticket filed in this transaction gets its id
     row = OutboxMail(
         sender=config["MAIL_DEFAULT_SENDER"], recipient=to,
         # A name is typed by people: line breaks in it would make the header invalid.
         recipient_name=" ".join(to_name.split())[:200], subject=subject[:300], body_text=body,
-        message_id=make_msgid(domain=_message_id_domain()), ticket=ticket,
-        status=MailStatus.queued, attempts=0, next_attempt_at=now, created_at=now)
+        body_html=body_html,
+        message_id=mail_threading.new_message_id(ticket.id if ticket is not None else None),
+        ticket=ticket, status=MailStatus.queued, attempts=0, next_attempt_at=now,
+        created_at=now)
+    if ticket is not None:
+        root = mail_threading.thread_root_id(ticket.id)
+        previous = in_reply_to or _previous_message_id(ticket, to)
+        row.in_reply_to = previous or root
+        row.references = mail_threading.references(root, previous)
+    row.extra_headers = json.dumps(_extra_headers(automatic))
     if config.get("MAIL_SEND_IN_BACKGROUND", True):
         row.status = MailStatus.sending
         row.attempts = 1
@@ -56,13 +76,31 @@ def queue(*, to: str, to_name: str, subject: str, body: str,
     return row
 
 
+def _previous_message_id(ticket: Ticket, recipient: str) -> str | None:
+    """The Message-ID of the ticket's last mail to `recipient` (this transaction's too)."""
+    return db.session.scalar(
+        sa.select(OutboxMail.message_id)
+        .where(OutboxMail.ticket_id == ticket.id, OutboxMail.recipient == recipient)
+        .order_by(OutboxMail.id.desc()).limit(1))
+
+
+# Headers of automatic notices: RFC 3834, and the one Exchange and Outlook heed.
+AUTOMATIC_HEADERS = [("Auto-Submitted", "auto-generated"),
+                     ("X-Auto-Response-Suppress", "OOF, AutoReply")]
+
+
+def _extra_headers(automatic: bool) -> list[list[str]]:
+    config = current_app.config
+    headers = [["Reply-To", config.get("MAIL_REPLY_TO") or config["MAIL_DEFAULT_SENDER"]],
+               [mail_threading.ORIGIN_HEADER, mail_threading.instance_id()]]
+    if automatic:
+        headers += [list(pair) for pair in AUTOMATIC_HEADERS]
+    return headers
+
+
 def lease() -> timedelta:
     """How long a claim on a row lasts: long enough for one slow SMTP conversation."""
     return timedelta(seconds=int(current_app.config["MAIL_LEASE_SECONDS"]))
-
-
-def _message_id_domain() -> str:
-    return urlsplit(current_app.config["BASE_URL"]).hostname or "helpdesk.local"
 
 
 def compose(row: OutboxMail) -> EmailMessage:
@@ -72,10 +110,18 @@ def compose(row: OutboxMail) -> EmailMessage:
     message["To"] = formataddr((row.recipient_name, row.recipient))
     message["Subject"] = row.subject
     message["Message-ID"] = row.message_id
+    if row.in_reply_to:
+        message["In-Reply-To"] = row.in_reply_to
+    if row.references:
+        message["References"] = row.references
     message["Date"] = format_datetime(row.created_at.replace(tzinfo=UTC))
+    for name, value in json.loads(row.extra_headers or "[]"):
+        message[name] = value
     message.set_content(row.body_text)
     if row.body_html:
         message.add_alternative(row.body_html, subtype="html")
+        # Not a random boundary: a retry sends the same bytes.
+        message.set_boundary("==hd-" + hashlib.sha256(row.message_id.encode()).hexdigest()[:40])
     return message
 
 

@@ -52,6 +52,14 @@ class OutboxMail(db.Model):
     # Fixed when queued, so every attempt carries the same one and clients can
     # recognise a mail that was sent twice after a crash.
     message_id: Mapped[str] = mapped_column(sa.String(255), unique=True)
+    # Threading (helpdesk.mail_threading), fixed when queued like everything a retry
+    # sends: the mail this one follows (or the ticket's thread root) and the References
+    # header (the thread root, then that mail).
+    in_reply_to: Mapped[str | None] = mapped_column(sa.String(255))
+    references: Mapped[str | None] = mapped_column(sa.Text)
+    # The other headers, as a JSON list of [name, value] pairs in order: Reply-To,
+    # X-Helpdesk-Origin, and Auto-Submitted / X-Auto-Response-Suppress on automatic mail.
+    extra_headers: Mapped[str | None] = mapped_column(sa.Text)
     ticket_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("ticket.id", ondelete="SET NULL"))
     status: Mapped[MailStatus] = mapped_column(

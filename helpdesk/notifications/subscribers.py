@@ -4,7 +4,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
-from flask import Flask, current_app, render_template
+from flask import Flask, current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
@@ -12,7 +12,7 @@ from helpdesk import signals
 from helpdesk.accounts.models import Level, Role, User
 from helpdesk.accounts.tokens import make_confirm_token, make_reset_token
 from helpdesk.extensions import db
-from helpdesk.notifications import mail
+from helpdesk.notifications import bodies, mail
 from helpdesk.tickets.models import Status, Ticket
 
 
@@ -29,32 +29,36 @@ def connect(app: Flask) -> None:
                                                       weak=False)
 
 
-def _link(endpoint: str, **values) -> str:
+def _link(endpoint: str, **values) -> bodies.MailLink:
     """Build an absolute link from the configured base URL, never the Host header."""
     parts = urlsplit(current_app.config["BASE_URL"])
     adapter = current_app.url_map.bind(parts.netloc, script_name=parts.path or "/",
                                        url_scheme=parts.scheme or "https")
-    return adapter.build(endpoint, values, force_external=True)
+    return bodies.MailLink(adapter.build(endpoint, values, force_external=True))
 
 
 def _language(user: User) -> str:
     return user.language or current_app.config["DEFAULT_LOCALE"]
 
 
-def _send(user: User, template: str, subject, **context) -> None:
-    """Queue the mail `template` for `user`, rendered in their language, in the outbox
-    of the current transaction (a ticket in `context` links the mail to its history).
+def _send(user: User, template: str, subject, *, automatic: bool, **context) -> None:
+    """Queue the mail `template` for `user`, rendered in their language (plain text and
+    HTML), in the outbox of the current transaction. A ticket in `context` threads the
+    mail with the ticket's others, links it to its history, and puts the reply marker
+    on top. `automatic`: a notice no person wrote (see mail.queue).
 
     `subject` is a callable so it is translated inside the recipient's locale.
     """
     if not user.is_active or current_app.config.get("MAIL_SUPPRESS"):
         return
+    ticket = context.get("ticket")
     with force_locale(_language(user)):
-        body = render_template(f"notifications/{template}.txt", user=user,
-                               site_name=current_app.config["SITE_NAME"], **context)
         title = subject()
-    mail.queue(to=user.email, to_name=user.name, subject=title, body=body,
-               ticket=context.get("ticket"))
+        parts = bodies.render(template, subject=title, invites_reply=ticket is not None,
+                              user=user, site_name=current_app.config["SITE_NAME"],
+                              **context)
+    mail.queue(to=user.email, to_name=user.name, subject=title, body=parts.text,
+               body_html=parts.html, ticket=ticket, automatic=automatic)
 
 
 def _ticket_link(ticket: Ticket) -> str:
@@ -68,27 +72,30 @@ def on_ticket_created(ticket: Ticket, *, by: User, **_extra) -> None:
         set_password_link = _link("accounts.reset_password", token=make_reset_token(requester))
     _send(requester, "ticket_created",
           lambda: _("[%(ref)s] We have received your request", ref=ticket.ref),
-          ticket=ticket, link=_ticket_link(ticket), set_password_link=set_password_link)
+          automatic=True, ticket=ticket, link=_ticket_link(ticket),
+          set_password_link=set_password_link)
 
 
 def on_ticket_replied(ticket: Ticket, *, message, by: User, **_extra) -> None:
     if message.is_internal:
         return
     if by.id != ticket.requester_id:
+        # Written by a person: auto-responders may answer it.
         _send(ticket.requester, "reply_to_customer",
               lambda: _("[%(ref)s] New reply to your request", ref=ticket.ref),
-              ticket=ticket, message=message, link=_ticket_link(ticket))
+              automatic=False, ticket=ticket, message=message, link=_ticket_link(ticket))
     elif ticket.assignee is not None:
+        # A notice to the agent (their out-of-office reply must not come back).
         _send(ticket.assignee, "reply_from_customer",
               lambda: _("[%(ref)s] The customer replied", ref=ticket.ref),
-              ticket=ticket, message=message, link=_ticket_link(ticket))
+              automatic=True, ticket=ticket, message=message, link=_ticket_link(ticket))
 
 
 def on_status_changed(ticket: Ticket, *, old, new, by: User, **_extra) -> None:
     if new == Status.resolved and by.id != ticket.requester_id:
         _send(ticket.requester, "ticket_resolved",
               lambda: _("[%(ref)s] Your request has been resolved", ref=ticket.ref),
-              ticket=ticket, link=_ticket_link(ticket))
+              automatic=True, ticket=ticket, link=_ticket_link(ticket))
 
 
 def _level_recipients(ticket: Ticket) -> list[User]:
@@ -104,12 +111,13 @@ def on_escalated(ticket: Ticket, *, handoff, by: User, **_extra) -> None:
           lambda: _("[%(ref)s] Your request is with our specialists now", ref=ticket.ref)
           if ticket.level == Level.l3 else
           _("[%(ref)s] Your request has been passed on", ref=ticket.ref),
-          ticket=ticket, link=_ticket_link(ticket))
+          automatic=True, ticket=ticket, link=_ticket_link(ticket))
     for agent in _level_recipients(ticket):
         _send(agent, "escalated_staff",
               lambda: _("[%(ref)s] Escalated to level %(level)d", ref=ticket.ref,
                         level=ticket.level),
-              ticket=ticket, handoff=handoff, by=by, link=_ticket_link(ticket))
+              automatic=True, ticket=ticket, handoff=handoff, by=by,
+              link=_ticket_link(ticket))
 
 
 def on_returned(ticket: Ticket, *, handoff, by: User, **_extra) -> None:
@@ -117,22 +125,23 @@ def on_returned(ticket: Ticket, *, handoff, by: User, **_extra) -> None:
         _send(agent, "returned_staff",
               lambda: _("[%(ref)s] Returned to level %(level)d", ref=ticket.ref,
                         level=ticket.level),
-              ticket=ticket, handoff=handoff, by=by, link=_ticket_link(ticket))
+              automatic=True, ticket=ticket, handoff=handoff, by=by,
+              link=_ticket_link(ticket))
 
 
 def on_password_reset(user: User, **_extra) -> None:
-    _send(user, "password_reset", lambda: _("Reset your password"),
+    _send(user, "password_reset", lambda: _("Reset your password"), automatic=True,
           link=_link("accounts.reset_password", token=make_reset_token(user)),
           hours=int(current_app.config["PASSWORD_RESET_MAX_AGE"]) // 3600)
 
 
 def on_confirmation_requested(user: User, **_extra) -> None:
-    _send(user, "confirm_email", lambda: _("Confirm your e-mail address"),
+    _send(user, "confirm_email", lambda: _("Confirm your e-mail address"), automatic=True,
           link=_link("accounts.confirm_email", token=make_confirm_token(user)),
           days=int(current_app.config["CONFIRM_EMAIL_MAX_AGE"]) // 86400)
 
 
 def on_registration_for_existing(user: User, **_extra) -> None:
     _send(user, "registration_for_existing_account",
-          lambda: _("Someone tried to create an account with your address"),
+          lambda: _("Someone tried to create an account with your address"), automatic=True,
           login_link=_link("accounts.login"), reset_link=_link("accounts.forgot_password"))

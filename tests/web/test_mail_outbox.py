@@ -39,9 +39,11 @@ class ControlledHandler:
         self.held = threading.Event()       # DATA waits for this while `hold` is set
         self.hold = False
         self.attempts = 0
+        self.attempt_data = []              # the bytes of every DATA, refused or not
 
     async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd API)
         self.attempts += 1
+        self.attempt_data.append(envelope.original_content or envelope.content)
         if self.delay:
             await asyncio.sleep(self.delay)
         # Held until released (at most 30 s, so a request that waited on SMTP would end,
@@ -86,11 +88,15 @@ def app_config(app_config, controlled_server):
 
 def _rows():
     """The outbox, read as a declared read: on SQLite without taking the write lock, so
-    polling does not starve the sender that must record its outcomes."""
+    polling does not starve the sender that must record its outcomes. The rows are
+    detached: reading an attribute later must not load it again in the test body's
+    writing transaction (which would hold the write lock until the next poll)."""
     db.session.commit()
     db.session.expire_all()
     with reading():
         rows = db.session.scalars(sa.select(OutboxMail).order_by(OutboxMail.id)).all()
+        for row in rows:
+            db.session.expunge(row)
         db.session.commit()
     return rows
 
@@ -291,3 +297,30 @@ def test_mail_of_a_sender_that_died_is_sent_once_its_claim_ends(app, make, smtp)
     assert (row.status, row.attempts) == (MailStatus.sent, 2)
     assert len(smtp.box.messages) == 1
     assert smtp.box.messages[0][1]["Message-ID"] == row.message_id
+
+
+def test_a_retry_sends_the_same_bytes_with_the_same_threading_headers(app, client, make,
+                                                                      smtp):
+    customer = make.user()
+    ticket = _file(customer)
+    db.session.commit()
+    assert smtp.box.wait_for(1)
+    smtp.reset()
+    smtp.refusals_left = 1               # the reply's first attempt is refused, then taken
+    agent = make.agent(1)
+    response = _login(client, agent).post(f"/tickets/{ticket.ref}/messages", data={
+        "kind": "public", "body": "We are on it", "version": str(ticket.version),
+        "confirmed_public": "y"})
+    assert response.status_code == 302
+    assert smtp.box.wait_for(1, timeout=20)
+    assert _wait_until(lambda: all(r.status == MailStatus.sent for r in _rows()))
+    first, second = smtp.attempt_data
+    assert first == second                       # byte for byte
+    [(_rcpt, received)] = smtp.box.messages
+    row = _rows()[-1]
+    assert row.attempts == 2
+    assert received["Message-ID"] == row.message_id
+    assert received["References"] == row.references and row.references.split()[1] == \
+        _rows()[0].message_id
+    assert received["In-Reply-To"] == _rows()[0].message_id
+    assert received.get_content_type() == "multipart/alternative"
