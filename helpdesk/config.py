@@ -34,6 +34,11 @@ DEFAULTS: dict[str, object] = {
     "MAIL_TIMEOUT": 10,
     "MAIL_SUPPRESS": False,
     "MAIL_DEFAULT_SENDER": "Helpdesk <helpdesk@example.com>",
+    # Where replies to mails go (Reply-To), e.g. the support mailbox; empty: the sender.
+    "MAIL_REPLY_TO": "",
+    # This installation's id in the X-Helpdesk-Origin header of every mail, so mail it
+    # sent itself is recognised when it comes back; empty: derived from SECRET_KEY.
+    "MAIL_INSTANCE_ID": "",
     # Mail is queued in the database (the outbox) and sent by a background thread of
     # each web process; off, only `helpdesk mail send` workers send it.
     "MAIL_SEND_IN_BACKGROUND": True,
