@@ -1,7 +1,8 @@
 """The article life cycle: write, revise, review, publish, archive, restore.
 
-Every function checks permission (raising `NotAllowed`), records a revision, writes an
-index outbox row, and flushes; the caller commits once.
+Every function checks permission (raising `NotAllowed`) and the version the user saw
+(raising `Stale`, see helpdesk.actions), records a revision, writes an index outbox row,
+and flushes; the caller commits once.
 """
 from __future__ import annotations
 
@@ -13,22 +14,15 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from helpdesk.accounts.models import User
-from helpdesk.accounts.permissions import NotAllowed
+from helpdesk.actions import check_version
 from helpdesk.clock import utcnow
 from helpdesk.config import LANGUAGE_CODES
+from helpdesk.errors import NotAllowed
 from helpdesk.extensions import db
 from helpdesk.tickets.models import Category
 from kb import outbox
 from kb import permissions as perms
 from kb.models import Article, ArticleRevision, ArticleStatus, Visibility
-
-
-class StaleArticle(Exception):
-    """Someone saved the article after the editor opened it."""
-
-    def __init__(self, article: Article):
-        super().__init__(f"article {article.id} is at version {article.version}")
-        self.article = article
 
 
 @dataclass
@@ -120,12 +114,6 @@ def _touch(article: Article, *, by: User | None, comment: str) -> ArticleRevisio
     return revision
 
 
-def check_version(article: Article, seen_version: int | None) -> None:
-    """Raise StaleArticle unless the editor saw the article's current version."""
-    if seen_version is not None and seen_version != article.version:
-        raise StaleArticle(article)
-
-
 def create_article(data: ArticleInput, *, by: User | None, comment: str = "",
                    status: ArticleStatus = ArticleStatus.draft,
                    check: bool = True) -> Article:
@@ -150,7 +138,8 @@ def create_article(data: ArticleInput, *, by: User | None, comment: str = "",
 def revise_article(article: Article, data: ArticleInput, *, by: User | None, comment: str = "",
                    seen_version: int | None = None,
                    check: bool = True) -> ArticleRevision | None:
-    """Save an edit as a new revision. Raises StaleArticle on a concurrent save.
+    """Save an edit as a new revision. Raises `Stale` (helpdesk.actions) when someone
+    saved since the editor saw `seen_version`.
 
     Returns None, and changes nothing (no revision, no outbox row, same version), when
     `data` equals the article.

@@ -1,33 +1,23 @@
-"""KB pages: search, read, write, review, history. Load -> check -> act -> commit -> render."""
+"""KB pages: search, read, write, review, history. Load -> check -> act -> commit -> render
+(helpdesk.actions.run_action); the lists come from kb.queries."""
 from __future__ import annotations
 
-import sqlalchemy as sa
 from flask import abort, current_app, flash, jsonify, redirect, render_template, request, url_for
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy.orm.exc import StaleDataError
 
 from helpdesk.accounts.models import Level
-from helpdesk.accounts.permissions import NotAllowed
-from helpdesk.config import LANGUAGE_CODES
+from helpdesk.actions import ButtonForm, run_action
 from helpdesk.errors import wants_json
 from helpdesk.extensions import db, limiter
 from helpdesk.stale_forms import shows_form_on_stale_token
-from helpdesk.tickets.categories import category_choices
+from helpdesk.tickets.categories import categories_by_slug, category_choice, category_choices
 from helpdesk.tickets.models import Category
-from kb import answers, bp, curation, feedback, readers, search, ticket_links
+from kb import answers, bp, curation, feedback, queries, readers, search, ticket_links
 from kb import permissions as perms
 from kb.diff import diff_revisions
-from kb.forms import AnsweredForm, ArticleForm, EmptyForm, FeedbackForm, TransitionForm
-from kb.models import (
-    AnswerSource,
-    Article,
-    ArticleFeedback,
-    ArticleRevision,
-    ArticleStatus,
-    Visibility,
-)
+from kb.forms import AnsweredForm, ArticleForm, FeedbackForm, TransitionForm
+from kb.models import AnswerSource, Article, ArticleFeedback, Visibility
 
 
 def get_readable_article_or_404(article_id: int) -> Article:
@@ -38,8 +28,31 @@ def get_readable_article_or_404(article_id: int) -> Article:
     return article
 
 
-def _categories() -> dict[str, Category]:
-    return {c.slug: c for c in db.session.scalars(sa.select(Category))}
+def _article(article_id: int):
+    """The loader of `run_action` for an article the current user may read."""
+    return lambda: get_readable_article_or_404(article_id)
+
+
+def _for_me(predicate):
+    """`predicate(current_user, article)` as the check of `run_action`."""
+    return lambda article: predicate(current_user, article)
+
+
+def _to_article(message: str, endpoint: str = "kb.show_article"):
+    """An answer to an action: back to the article (or its history) with `message`."""
+    def answer(article, _result=None):
+        flash(message, "success")
+        return redirect(url_for(endpoint, article_id=article.id))
+    return answer
+
+
+def _changed_meanwhile(endpoint: str = "kb.show_article"):
+    """The answer when someone else changed the article first."""
+    def answer(article, _form):
+        flash(_("Someone else changed this article just now. Please check it and try "
+                "again."), "warning")
+        return redirect(url_for(endpoint, article_id=article.id))
+    return answer
 
 
 # -- search ---------------------------------------------------------------------------
@@ -60,22 +73,12 @@ def search_view():
                        results=[dict(hit.as_json(), url=url_for("kb.show_article",
                                                                 article_id=hit.id))
                                 for hit in result.hits])
-    categories = _categories()
-    browse = [] if result.query else _browse(categories.get(args.get("category")),
-                                             args.get("language"))
+    categories = categories_by_slug()
+    browse = [] if result.query else queries.browse_articles(
+        current_user, category=categories.get(args.get("category")),
+        language=args.get("language"))
     return render_template("kb/search.html", result=result, categories=categories, args=args,
                            browse=browse, may_create=perms.can_create_article(current_user))
-
-
-def _browse(category: Category | None, language: str | None, limit: int = 30) -> list[Article]:
-    """The landing list: recently updated articles the user may read."""
-    query = sa.select(Article).where(perms.visible_articles_filter(current_user),
-                                     Article.status != ArticleStatus.archived)
-    if category is not None:
-        query = query.where(Article.category_id == category.id)
-    if language in LANGUAGE_CODES:
-        query = query.where(Article.language == language)
-    return list(db.session.scalars(query.order_by(Article.updated_at.desc()).limit(limit)))
 
 
 # -- reading --------------------------------------------------------------------------
@@ -87,7 +90,8 @@ def show_article(article_id, slug=None):
     staff = perms.can_give_feedback(current_user, article)
     reader = None if staff else readers.reader_key(create=False)
     return render_template(
-        "kb/article.html", article=article, translations=_translations(article),
+        "kb/article.html", article=article,
+        translations=queries.translations_of(article, current_user),
         feedback_form=FeedbackForm(formdata=None) if staff else None,
         open_feedback=feedback.open_feedback_for(article) if perms.reads_drafts(
             current_user) else [],
@@ -96,15 +100,6 @@ def show_article(article_id, slug=None):
         answered_form=None if staff else AnsweredForm(formdata=None, q=request.args.get("q")),
         has_answered=bool(reader) and answers.has_answered(article, reader),
         action_form=TransitionForm(formdata=None, version=article.version), may=_may(article))
-
-
-def _translations(article: Article) -> list[Article]:
-    """The article's twins in other languages that the current user may read."""
-    if not article.translation_key:
-        return []
-    return list(db.session.scalars(sa.select(Article).where(
-        Article.translation_key == article.translation_key, Article.id != article.id,
-        perms.visible_articles_filter(current_user)).order_by(Article.language)))
 
 
 def _may(article: Article) -> dict[str, bool]:
@@ -140,23 +135,18 @@ def _article_form(article: Article | None = None) -> ArticleForm:
             category=article.category_id, tags=article.tags, language=article.language,
             visibility=article.visibility.value, is_known_error=article.is_known_error,
             translation_key=article.translation_key or "", version=article.version,
-            base_revision=_latest_revision_number(article))
+            base_revision=queries.latest_revision_number(article))
     form.category.choices = _category_choices(article)
     return form
 
 
-def _category_choices(article: Article | None) -> list[tuple]:
+def _category_choices(article: Article | None) -> list:
     """The active categories, plus the article's own if it was deactivated (else lost)."""
     choices = category_choices()
     own = article.category if article is not None else None
-    if own is not None and own.id not in {value for value, _label in choices}:
-        choices.append((own.id, own.name_for(str(get_locale() or "en"))))
+    if own is not None and str(own.id) not in {choice.value for choice in choices}:
+        choices.append(category_choice(own))
     return choices
-
-
-def _latest_revision_number(article: Article) -> int:
-    return db.session.scalar(sa.select(sa.func.max(ArticleRevision.number)).where(
-        ArticleRevision.article_id == article.id)) or 0
 
 
 @bp.route("/articles/new", methods=["GET", "POST"])
@@ -164,103 +154,101 @@ def _latest_revision_number(article: Article) -> int:
 @login_required
 def new_article():
     if not perms.can_create_article(current_user):
-        abort(404)
+        abort(404)          # a page about no article, not for them (helpdesk.actions)
     form = _article_form()
     if current_user.is_agent and current_user.level == Level.l3 and request.method == "GET":
         form.is_known_error.data = True
-    if form.validate_on_submit():
-        article = curation.create_article(_input_from(form), by=current_user,
-                                          comment=form.comment.data or "")
-        db.session.commit()
-        flash(_("Draft saved. Submit it for review or publish it when it is ready."), "success")
-        return redirect(url_for("kb.show_article", article_id=article.id))
-    return render_template("kb/edit.html", form=form, article=None), 400 if form.errors else 200
+
+    def act(_nothing, form):
+        return curation.create_article(_input_from(form), by=current_user,
+                                       comment=form.comment.data or "").id
+
+    def done(_nothing, article_id):
+        flash(_("Draft saved. Submit it for review or publish it when it is ready."),
+              "success")
+        return redirect(url_for("kb.show_article", article_id=article_id))
+
+    def page(_nothing, form):
+        return render_template("kb/edit.html", form=form, article=None), \
+            400 if form.errors else 200
+    return run_action(lambda: None, act, form=form, invalid=page, done=done)
 
 
 @bp.route("/articles/<int:article_id>/edit", methods=["GET", "POST"])
 @shows_form_on_stale_token
 @login_required
 def edit_article(article_id):
-    article = get_readable_article_or_404(article_id)
-    if not perms.can_edit_article(current_user, article):
-        abort(403)
-    form = _article_form(article)
-    if form.validate_on_submit():
-        try:
-            revision = curation.revise_article(article, _input_from(form), by=current_user,
-                                               comment=form.comment.data or "",
-                                               seen_version=form.seen_version())
-            db.session.commit()
-        except (curation.StaleArticle, StaleDataError):
-            return _edit_conflict(article_id, form)
+    def act(article, form):
+        return curation.revise_article(article, _input_from(form), by=current_user,
+                                       comment=form.comment.data or "",
+                                       seen_version=form.seen_version())
+
+    def done(article, revision):
         if revision is None:
             flash(_("No changes to save."), "info")
         else:
             flash(_("Saved as a new revision."), "success")
         return redirect(url_for("kb.show_article", article_id=article.id))
+    # revise_article compares the version itself: saving no change is never a conflict.
+    return run_action(_article(article_id), act, done=done,
+                      may=_for_me(perms.can_edit_article), form=_article_form,
+                      check_version_of_form=False, invalid=_edit_page, stale=_edit_conflict)
+
+
+def _edit_page(article: Article, form: ArticleForm):
     return render_template("kb/edit.html", form=form, article=article,
-                           translations=_translations(article)), 400 if form.errors else 200
+                           translations=queries.translations_of(article, current_user)), \
+        400 if form.errors else 200
 
 
-def _edit_conflict(article_id: int, form: ArticleForm):
+def _edit_conflict(article: Article, form: ArticleForm):
     """Someone saved first: keep the editor's text, show what changed, let them save again."""
-    db.session.rollback()
-    article = get_readable_article_or_404(article_id)
-    base = db.session.scalar(sa.select(ArticleRevision).where(
-        ArticleRevision.article_id == article.id,
-        ArticleRevision.number == form.base_revision_number()))
+    base = queries.revision(article, form.base_revision_number())
     changes = diff_revisions(base, article) if base else []
     form.version.data = str(article.version)
-    form.base_revision.data = str(_latest_revision_number(article))
+    form.base_revision.data = str(queries.latest_revision_number(article))
     flash(_("Someone else saved this article while you were editing. Your text is still "
             "here; check their changes below and save again."), "warning")
     return render_template("kb/edit.html", form=form, article=article, conflict=changes,
-                           conflict_base=base, translations=_translations(article)), 409
+                           conflict_base=base,
+                           translations=queries.translations_of(article, current_user)), 409
 
 
-def _transition(article_id: int, action, done_message: str):
-    article = get_readable_article_or_404(article_id)
-    form = TransitionForm()
-    if not form.validate_on_submit():
-        abort(400)
-    try:
-        action(article, by=current_user, comment=form.comment.data or "",
-               seen_version=form.seen_version())
-        db.session.commit()
-    except NotAllowed:
-        abort(403)
-    except (curation.StaleArticle, StaleDataError):
-        db.session.rollback()
-        flash(_("Someone else changed this article just now. Please check it and try "
-                "again."), "warning")
-        return redirect(url_for("kb.show_article", article_id=article_id))
-    flash(done_message, "success")
-    return redirect(url_for("kb.show_article", article_id=article_id))
+def _transition(article_id: int, action, may, done_message: str):
+    """Move the article along its life cycle (submit, publish, send back, archive)."""
+    return run_action(
+        _article(article_id),
+        lambda article, form: action(article, by=current_user,
+                                     comment=form.comment.data or "",
+                                     seen_version=form.seen_version()),
+        may=_for_me(may), form=TransitionForm(), done=_to_article(done_message),
+        stale=_changed_meanwhile())
 
 
 @bp.post("/articles/<int:article_id>/submit")
 @login_required
 def submit_article(article_id):
-    return _transition(article_id, curation.submit_for_review,
+    return _transition(article_id, curation.submit_for_review, perms.can_submit_for_review,
                        _("Submitted for review. Level 2 will look at it."))
 
 
 @bp.post("/articles/<int:article_id>/publish")
 @login_required
 def publish_article(article_id):
-    return _transition(article_id, curation.publish, _("Published."))
+    return _transition(article_id, curation.publish, perms.can_publish, _("Published."))
 
 
 @bp.post("/articles/<int:article_id>/send-back")
 @login_required
 def send_back_article(article_id):
-    return _transition(article_id, curation.send_back, _("Sent back to draft."))
+    return _transition(article_id, curation.send_back, perms.can_send_back,
+                       _("Sent back to draft."))
 
 
 @bp.post("/articles/<int:article_id>/archive")
 @login_required
 def archive_article(article_id):
-    return _transition(article_id, curation.archive, _("Archived."))
+    return _transition(article_id, curation.archive, perms.can_archive, _("Archived."))
 
 
 # -- history --------------------------------------------------------------------------
@@ -270,9 +258,8 @@ def archive_article(article_id):
 def article_history(article_id):
     article = get_readable_article_or_404(article_id)
     if not perms.can_view_history(current_user, article):
-        abort(404)
-    revisions = list(db.session.scalars(sa.select(ArticleRevision).where(
-        ArticleRevision.article_id == article.id).order_by(ArticleRevision.number.desc())))
+        abort(404)          # revisions hold drafts: seeing them is reading drafts
+    revisions = queries.revisions_of(article)
     by_number = {r.number: r for r in revisions}
     newest = revisions[0].number if revisions else 0
     b = by_number.get(request.args.get("b", newest, type=int)) or (revisions[0] if revisions
@@ -287,25 +274,14 @@ def article_history(article_id):
 @bp.post("/articles/<int:article_id>/revisions/<int:number>/restore")
 @login_required
 def restore_revision(article_id, number):
-    article = get_readable_article_or_404(article_id)
-    revision = db.session.scalar(sa.select(ArticleRevision).where(
-        ArticleRevision.article_id == article.id, ArticleRevision.number == number))
-    form = TransitionForm()
-    if revision is None or not form.validate_on_submit():
-        abort(404)
-    try:
-        curation.restore_revision(article, revision, by=current_user,
-                                  seen_version=form.seen_version())
-        db.session.commit()
-    except NotAllowed:
-        abort(403)
-    except (curation.StaleArticle, StaleDataError):
-        db.session.rollback()
-        flash(_("Someone else changed this article just now. Please check it and try "
-                "again."), "warning")
-        return redirect(url_for("kb.article_history", article_id=article_id))
-    flash(_("Revision %(number)d restored as a new revision.", number=number), "success")
-    return redirect(url_for("kb.show_article", article_id=article_id))
+    def act(article, form):
+        revision = queries.revision(article, number) or abort(404)
+        return curation.restore_revision(article, revision, by=current_user,
+                                         seen_version=form.seen_version())
+    return run_action(
+        _article(article_id), act, may=_for_me(perms.can_restore_revision),
+        form=TransitionForm(), stale=_changed_meanwhile("kb.article_history"),
+        done=_to_article(_("Revision %(number)d restored as a new revision.", number=number)))
 
 
 # -- feedback and review --------------------------------------------------------------
@@ -313,31 +289,39 @@ def restore_revision(article_id, number):
 @bp.post("/articles/<int:article_id>/feedback")
 @login_required
 def add_feedback(article_id):
-    article = get_readable_article_or_404(article_id)
-    form = FeedbackForm()
-    if not perms.can_give_feedback(current_user, article):
-        abort(404)
-    if not form.validate_on_submit():
+    def act(article, form):
+        return feedback.add_feedback(article, kind=form.kind.data, text=form.text.data,
+                                     by=current_user)
+
+    def invalid(article, _form):
         flash(_("Please describe what should change."), "error")
-        return redirect(url_for("kb.show_article", article_id=article_id))
-    feedback.add_feedback(article, kind=form.kind.data, text=form.text.data, by=current_user)
-    db.session.commit()
-    flash(_("Thank you! Level 2 will review your note."), "success")
-    return redirect(url_for("kb.show_article", article_id=article_id))
+        return redirect(url_for("kb.show_article", article_id=article.id))
+    return run_action(_article(article_id), act, may=_for_me(perms.can_give_feedback),
+                      form=FeedbackForm(), invalid=invalid,
+                      done=_to_article(_("Thank you! Level 2 will review your note.")))
+
+
+def get_visible_feedback_or_404(feedback_id: int) -> ArticleFeedback:
+    """Return the suggestion or flag if the current user sees it: those who read drafts
+    see an article's open feedback on its page. Otherwise abort with 404."""
+    item = db.session.get(ArticleFeedback, feedback_id)
+    if item is None or not perms.reads_drafts(current_user):
+        abort(404)
+    return item
 
 
 @bp.post("/feedback/<int:feedback_id>/resolve")
 @login_required
 def resolve_feedback(feedback_id):
-    item = db.session.get(ArticleFeedback, feedback_id)
-    if item is None or not perms.can_review(current_user) or not EmptyForm().validate_on_submit():
-        abort(404)
-    feedback.resolve_feedback(item, by=current_user)
-    db.session.commit()
-    flash(_("Marked as done."), "success")
-    return redirect(request.form.get("next_page") == "article"
-                    and url_for("kb.show_article", article_id=item.article_id)
-                    or url_for("kb.review"))
+    def done(item, _result):
+        flash(_("Marked as done."), "success")
+        return redirect(request.form.get("next_page") == "article"
+                        and url_for("kb.show_article", article_id=item.article_id)
+                        or url_for("kb.review"))
+    return run_action(lambda: get_visible_feedback_or_404(feedback_id),
+                      lambda item, _form: feedback.resolve_feedback(item, by=current_user),
+                      may=lambda _item: perms.can_review(current_user), form=ButtonForm(),
+                      done=done)
 
 
 @bp.get("/review")
@@ -345,11 +329,9 @@ def resolve_feedback(feedback_id):
 def review():
     if not perms.can_review(current_user):
         abort(404)
-    drafts = list(db.session.scalars(sa.select(Article).where(
-        Article.status == ArticleStatus.draft).order_by(Article.updated_at.desc()).limit(50)))
     return render_template("kb/review.html", in_review=feedback.articles_in_review(),
-                           open_feedback=feedback.open_feedback(), drafts=drafts,
-                           form=EmptyForm(formdata=None))
+                           open_feedback=feedback.open_feedback(),
+                           drafts=queries.recent_drafts(), form=ButtonForm(formdata=None))
 
 
 # -- customers: "this answered my question" -------------------------------------------
@@ -361,17 +343,19 @@ def _answered_limit() -> str:
 @bp.post("/articles/<int:article_id>/answered")
 @limiter.limit(_answered_limit, methods=["POST"])
 def mark_answered(article_id):
-    article = get_readable_article_or_404(article_id)
     form = AnsweredForm()
-    if not form.validate_on_submit():
-        abort(400)
     source = form.answer_source()
-    counted = answers.record_answer(article, reader_key=readers.reader_key(), source=source,
-                                    query=form.q.data)
-    db.session.commit()
-    # A repeat gets the same answer as the first click; it just does not count again.
-    if wants_json():
-        return readers.remember_reader(jsonify(ok=True, counted=counted))
-    flash(_("Glad we could help! No ticket was filed.") if source == AnswerSource.new_ticket
-          else _("Thank you! Glad this article helped."), "success")
-    return readers.remember_reader(redirect(url_for("kb.show_article", article_id=article.id)))
+
+    def done(article, counted):
+        # A repeat gets the same answer as the first click; it just does not count again.
+        if wants_json():
+            return readers.remember_reader(jsonify(ok=True, counted=counted))
+        flash(_("Glad we could help! No ticket was filed.") if source == AnswerSource.new_ticket
+              else _("Thank you! Glad this article helped."), "success")
+        return readers.remember_reader(redirect(url_for("kb.show_article",
+                                                        article_id=article.id)))
+    return run_action(_article(article_id),
+                      lambda article, form: answers.record_answer(
+                          article, reader_key=readers.reader_key(), source=source,
+                          query=form.q.data),
+                      form=form, done=done)

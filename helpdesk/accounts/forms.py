@@ -2,6 +2,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, ValidationError
 
 from helpdesk.accounts.passwords import password_problem
@@ -39,8 +40,8 @@ class _ForAccount(FlaskForm):
         self.account_email = account_email
 
 
-def _language_choices():
-    return [(code, name) for code, name in LANGUAGES.items()]
+def _language_choices() -> list[SelectChoice]:
+    return [SelectChoice(code, name) for code, name in LANGUAGES.items()]
 
 
 class LoginForm(FlaskForm):

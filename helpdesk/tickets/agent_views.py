@@ -1,14 +1,16 @@
 """Staff pages: the queues and the actions that move a ticket along."""
 from __future__ import annotations
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+import functools
+
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user
-from sqlalchemy.orm.exc import StaleDataError
+from flask_login import current_user, login_required
+from wtforms.fields.choices import SelectChoice
 
 from helpdesk.accounts.decorators import staff_required
 from helpdesk.accounts.models import Level, User
-from helpdesk.errors import NotAllowed
+from helpdesk.actions import run_action
 from helpdesk.extensions import db
 from helpdesk.stale_forms import shows_form_on_stale_token
 from helpdesk.text_input import whole_number
@@ -27,13 +29,7 @@ from helpdesk.tickets.forms import (
     status_choices,
 )
 from helpdesk.tickets.models import ACTIVE_STATUSES, Category, Channel, Priority, Status
-from helpdesk.tickets.operations import (
-    StaleTicket,
-    TicketChanges,
-    assign,
-    check_version,
-    update_ticket,
-)
+from helpdesk.tickets.operations import TicketChanges, assign, update_ticket
 from helpdesk.tickets.page import render_ticket
 from helpdesk.tickets.permissions import (
     can_escalate,
@@ -79,76 +75,85 @@ def queue():
         channel_choices=channel_choices(), category_choices=category_choices()[1:])
 
 
-def _act(ref, form, action, *, success, template_on_error=None, allowed=None):
-    """Run a versioned ticket action: check the permission, validate, check the version,
-    act, commit.
+def _on_ticket(predicate):
+    """`predicate(current_user, ticket)` as the check of `run_action`."""
+    return lambda ticket: predicate(current_user, ticket)
 
-    Someone who may not act gets 404 before any form error or conflict page. On a
-    concurrent change the ticket page explains what changed instead.
-    """
-    ticket = get_visible_ticket_or_404(ref, current_user)
-    if allowed is not None and not allowed(current_user, ticket):
-        abort(404)
-    if not form.validate_on_submit():
-        if template_on_error:
-            return template_on_error(ticket, form)
-        flash(_("Please check the form."), "error")
+
+def _back_to_ticket(message):
+    """The answer after an action: the ticket page, with `message` (a text, or a
+    function of the ticket)."""
+    def done(ticket, _result):
+        flash(message(ticket) if callable(message) else message, "success")
         return redirect(url_for("tickets.show_ticket", ref=ticket.ref))
-    try:
-        check_version(ticket, form.seen_version())
-        action(ticket)
-        db.session.commit()
-    except (StaleTicket, StaleDataError):
-        db.session.rollback()
-        ticket = get_visible_ticket_or_404(ref, current_user)
-        flash(_("Someone else changed this ticket in the meantime. Nothing was saved; "
-                "check the changes below and try again."), "warning")
-        if template_on_error:
-            return template_on_error(ticket, form, conflict=True)
-        # An update keeps what the agent chose, for them to send again after checking.
-        return render_ticket(ticket, conflict_after=form.seen_event_id(), status=409,
-                             update_form=form if isinstance(form, UpdateTicketForm) else None)
-    except NotAllowed:
-        abort(404)
-    flash(success, "success")
+    return done
+
+
+def _check_the_form(ticket, _form):
+    flash(_("Please check the form."), "error")
     return redirect(url_for("tickets.show_ticket", ref=ticket.ref))
 
 
+def _changed_meanwhile() -> None:
+    flash(_("Someone else changed this ticket in the meantime. Nothing was saved; "
+            "check the changes below and try again."), "warning")
+
+
+def _conflict_on_ticket_page(ticket, form):
+    """The ticket page with what changed; an update keeps what the agent chose, for
+    them to send again after checking."""
+    _changed_meanwhile()
+    return render_ticket(ticket, conflict_after=form.seen_event_id(), status=409,
+                         update_form=form if isinstance(form, UpdateTicketForm) else None)
+
+
+def _ticket_action(ref, form, act, *, may, success, page=None):
+    """Run a staff action on ticket `ref` (see helpdesk.actions.run_action).
+
+    Form errors and conflicts are answered by `page(ticket, form, conflict=False)` (a
+    hand-off form), or on the ticket page.
+    """
+    def conflict(ticket, form):
+        _changed_meanwhile()
+        return page(ticket, form, conflict=True)
+    return run_action(lambda: get_visible_ticket_or_404(ref, current_user), act,
+                      may=_on_ticket(may), form=form, done=_back_to_ticket(success),
+                      invalid=page or _check_the_form,
+                      stale=conflict if page else _conflict_on_ticket_page)
+
+
 @bp.post("/tickets/<ref>/update")
-@staff_required
+@login_required
 def update(ref):
     form = UpdateTicketForm()
     form.category.choices = category_choices()
 
-    def action(ticket):
+    def act(ticket, form):
         category = db.session.get(Category, form.category.data) if form.category.data else None
         update_ticket(ticket, by=current_user, changes=TicketChanges(
             status=Status(form.status.data), priority=Priority(form.priority.data),
             category=category))
-    return _act(ref, form, action, success=_("The ticket has been updated."),
-                allowed=can_update_ticket)
+    return _ticket_action(ref, form, act, may=can_update_ticket,
+                          success=_("The ticket has been updated."))
 
 
 @bp.post("/tickets/<ref>/take")
-@staff_required
+@login_required
 def take(ref):
-    form = ActionForm()
-    return _act(ref, form, lambda t: assign(t, by=current_user, assignee=current_user),
-                success=_("The ticket is now yours."), allowed=can_take)
+    return _ticket_action(ref, ActionForm(),
+                          lambda ticket, _form: assign(ticket, by=current_user,
+                                                       assignee=current_user),
+                          may=can_take, success=_("The ticket is now yours."))
 
 
 @bp.post("/tickets/<ref>/assign")
-@staff_required
+@login_required
 def assign_ticket(ref):
-    form = AssignForm()
-    form.assignee.choices = None   # validated against the permission rule instead
-
-    def action(ticket):
+    def act(ticket, form):
         assignee = db.session.get(User, form.assignee.data) if form.assignee.data else None
         assign(ticket, by=current_user, assignee=assignee)
-    form.assignee.pre_validate = lambda _form: None
-    return _act(ref, form, action, success=_("The assignment has been saved."),
-                allowed=can_update_ticket)
+    return _ticket_action(ref, AssignForm(), act, may=can_update_ticket,
+                          success=_("The assignment has been saved."))
 
 
 def _handoff_page(template, ticket, form, conflict=False):
@@ -166,42 +171,34 @@ def _handoff_page(template, ticket, form, conflict=False):
 
 @bp.route("/tickets/<ref>/escalate", methods=["GET", "POST"])
 @shows_form_on_stale_token
-@staff_required
+@login_required
 def escalate_ticket(ref):
-    ticket = get_visible_ticket_or_404(ref, current_user)
-    if not can_escalate(current_user, ticket):
-        abort(404)
-    form = EscalateForm()
-    if request.method == "GET":
-        return _handoff_page("tickets/escalate.html", ticket, form)
-
-    def action(t):
-        escalate(t, by=current_user, handoff=HandoffInput(
+    def act(ticket, form):
+        escalate(ticket, by=current_user, handoff=HandoffInput(
             summary=form.summary.data, tried=form.tried.data,
             articles_checked=form.articles_checked.data))
-    return _act(ref, form, action,
-                success=_("Escalated to level %(level)d with your hand-off.",
-                          level=ticket.level + 1),
-                template_on_error=lambda t, f, conflict=False: _handoff_page(
-                    "tickets/escalate.html", t, f, conflict))
+    return _ticket_action(
+        ref, EscalateForm(), act, may=can_escalate,
+        success=lambda ticket: _("Escalated to level %(level)d with your hand-off.",
+                                 level=ticket.level),
+        page=functools.partial(_handoff_page, "tickets/escalate.html"))
+
+
+def _return_form(ticket) -> ReturnForm:
+    form = ReturnForm()
+    form.to_level.choices = [SelectChoice(str(level), _("Level %(level)d", level=level))
+                             for level in return_targets(current_user, ticket)]
+    return form
 
 
 @bp.route("/tickets/<ref>/return", methods=["GET", "POST"])
 @shows_form_on_stale_token
-@staff_required
+@login_required
 def return_ticket(ref):
-    ticket = get_visible_ticket_or_404(ref, current_user)
-    targets = return_targets(current_user, ticket)
-    if not targets:
-        abort(404)
-    form = ReturnForm()
-    form.to_level.choices = [(lvl, _("Level %(level)d", level=lvl)) for lvl in targets]
-    if request.method == "GET":
-        return _handoff_page("tickets/return.html", ticket, form)
-
-    def action(t):
-        return_to_level(t, to_level=form.to_level.data, by=current_user,
+    def act(ticket, form):
+        return_to_level(ticket, to_level=form.to_level.data, by=current_user,
                         handoff=HandoffInput(summary=form.summary.data))
-    return _act(ref, form, action, success=_("The ticket has been returned."),
-                template_on_error=lambda t, f, conflict=False: _handoff_page(
-                    "tickets/return.html", t, f, conflict))
+    return _ticket_action(
+        ref, _return_form, act, may=lambda user, ticket: bool(return_targets(user, ticket)),
+        success=_("The ticket has been returned."),
+        page=functools.partial(_handoff_page, "tickets/return.html"))

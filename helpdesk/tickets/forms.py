@@ -11,38 +11,36 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Email, Length, Optional
 
+from helpdesk.actions import ButtonForm, VersionedForm, optional_id
 from helpdesk.text_input import whole_number
 from helpdesk.tickets.models import Channel, Priority, Status
 
 BODY_MAX = 50_000
 
 
-def _int_or_none(value):
-    if value in (None, "", "None"):
-        return None
-    number = whole_number(value)
-    if number is None:              # WTForms reports a ValueError as "not a valid choice"
-        raise ValueError(value)
-    return number
+def priority_choices() -> list[SelectChoice]:
+    return [SelectChoice(p.value, p.label) for p in Priority]
 
 
-def priority_choices():
-    return [(p.value, p.label) for p in Priority]
+def status_choices() -> list[SelectChoice]:
+    return [SelectChoice(s.value, s.label) for s in Status]
 
 
-def status_choices():
-    return [(s.value, s.label) for s in Status]
+def channel_choices() -> list[SelectChoice]:
+    return [SelectChoice(c.value, c.label) for c in Channel]
 
 
-def channel_choices():
-    return [(c.value, c.label) for c in Channel]
+def status_after_choices() -> list[SelectChoice]:
+    """A message's "then set status to": keep it as it is (empty), or a status."""
+    return [SelectChoice("", "—"), *status_choices()]
 
 
 class NewTicketForm(FlaskForm):
     subject = StringField(_l("Subject"), validators=[DataRequired(), Length(max=200)])
-    category = SelectField(_l("Category"), coerce=_int_or_none, validators=[Optional()])
+    category = SelectField(_l("Category"), coerce=optional_id, validators=[Optional()])
     priority = SelectField(_l("Priority"), choices=priority_choices, default="normal")
     body = TextAreaField(_l("Describe your question"),
                          validators=[DataRequired(), Length(max=BODY_MAX)])
@@ -61,25 +59,23 @@ class StaffNewTicketForm(NewTicketForm):
     channel = SelectField(_l("Channel"), choices=channel_choices, default="phone")
 
 
-class VersionedForm(FlaskForm):
-    """Carries the version of the ticket the user saw, for optimistic locking."""
+class TicketForm(VersionedForm):
+    """A ticket action's form: the version of the ticket the user saw (optimistic
+    locking, see helpdesk.actions) and the last event they saw (what changed since)."""
 
-    version = HiddenField(validators=[InputRequired()])
     seen_event = HiddenField()
-
-    def seen_version(self) -> int | None:
-        return whole_number(self.version.data)
 
     def seen_event_id(self) -> int:
         return whole_number(self.seen_event.data, 0)
 
 
-class MessageForm(VersionedForm):
-    kind = RadioField(_l("Type"), choices=[("public", _l("Public reply")),
-                                           ("internal", _l("Internal note"))],
+class MessageForm(TicketForm):
+    kind = RadioField(_l("Type"), choices=[SelectChoice("public", _l("Public reply")),
+                                           SelectChoice("internal", _l("Internal note"))],
                       default="public")
     body = TextAreaField(_l("Message"), validators=[DataRequired(), Length(max=BODY_MAX)])
-    status_after = SelectField(_l("Then set status to"), validators=[Optional()])
+    status_after = SelectField(_l("Then set status to"), choices=status_after_choices,
+                               validators=[Optional()])
     attachments = MultipleFileField(_l("Attachments"))
     confirmed_public = BooleanField(_l("Yes, send this reply to the customer"))
     # The knowledge-base articles inserted into the message, as "12,34".
@@ -91,21 +87,23 @@ class MessageForm(VersionedForm):
         return list(dict.fromkeys(i for i in ids if i is not None))
 
 
-class UpdateTicketForm(VersionedForm):
+class UpdateTicketForm(TicketForm):
     status = SelectField(_l("Status"), choices=status_choices)
     priority = SelectField(_l("Priority"), choices=priority_choices)
-    category = SelectField(_l("Category"), coerce=_int_or_none, validators=[Optional()])
+    category = SelectField(_l("Category"), coerce=optional_id, validators=[Optional()])
 
 
-class AssignForm(VersionedForm):
-    assignee = SelectField(_l("Assign to"), coerce=_int_or_none, validators=[Optional()])
+class AssignForm(TicketForm):
+    # Any agent id: the permission rule (can_assign_to) decides, not a list of choices.
+    assignee = SelectField(_l("Assign to"), coerce=optional_id, validators=[Optional()],
+                           validate_choice=False)
 
 
-class ActionForm(VersionedForm):
-    """An empty form for POST-only buttons (take, close)."""
+class ActionForm(TicketForm):
+    """A POST-only button on a ticket (take): its version and nothing else."""
 
 
-class EscalateForm(VersionedForm):
+class EscalateForm(TicketForm):
     summary = TextAreaField(_l("Summary for the next level"),
                             validators=[DataRequired(), Length(max=5000)])
     tried = TextAreaField(_l("What was tried"), validators=[DataRequired(), Length(max=5000)])
@@ -113,11 +111,11 @@ class EscalateForm(VersionedForm):
                                      validators=[DataRequired(), Length(max=2000)])
 
 
-class ReturnForm(VersionedForm):
+class ReturnForm(TicketForm):
     to_level = SelectField(_l("Return to level"), coerce=int)
     summary = TextAreaField(_l("Resolution or instructions"),
                             validators=[DataRequired(), Length(max=5000)])
 
 
-class CustomerCloseForm(FlaskForm):
-    confirm_resolution = HiddenField(default="1")
+class CustomerCloseForm(ButtonForm):
+    """The requester's "Yes, this solved it" or "Close this request" button."""

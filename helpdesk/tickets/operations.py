@@ -49,21 +49,6 @@ class MessageRefused(Exception):
         self.reasons = reasons
 
 
-class StaleTicket(Exception):
-    """The ticket changed since the user loaded it (optimistic locking)."""
-
-    def __init__(self, ticket: Ticket, seen_version: int):
-        super().__init__(f"{ticket.ref} is at version {ticket.version}, not {seen_version}")
-        self.ticket = ticket
-        self.seen_version = seen_version
-
-
-def check_version(ticket: Ticket, seen_version: int | None) -> None:
-    """Raise StaleTicket if `ticket` moved on since the user saw `seen_version`."""
-    if seen_version is not None and seen_version != ticket.version:
-        raise StaleTicket(ticket, seen_version)
-
-
 @dataclass(frozen=True)
 class NewTicket:
     subject: str

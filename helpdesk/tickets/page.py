@@ -5,6 +5,7 @@ from types import SimpleNamespace
 
 from flask import render_template
 from flask_login import current_user
+from wtforms.fields.choices import SelectChoice
 
 from helpdesk import registry
 from helpdesk.clock import utcnow
@@ -20,7 +21,7 @@ from helpdesk.tickets.forms import (
     MessageForm,
     UpdateTicketForm,
 )
-from helpdesk.tickets.models import Status, Ticket
+from helpdesk.tickets.models import Ticket
 
 
 def _versioned(form, ticket: Ticket, last_event_id: int):
@@ -43,7 +44,6 @@ def render_ticket(ticket: Ticket, *, message_form=None, update_form=None, status
     if message_form is not None and conflict_after is not None:
         message_form.seen_event.data = str(last_event_id)
     message_form = _versioned(message_form or MessageForm(formdata=None), ticket, last_event_id)
-    message_form.status_after.choices = [("", "—")] + [(s.value, s.label) for s in Status]
     may = _abilities(user, ticket)
     # The update and assignment panels (their forms, categories and agents) only for
     # who sees them: a customer's page skips two forms and two queries.
@@ -57,8 +57,8 @@ def render_ticket(ticket: Ticket, *, message_form=None, update_form=None, status
     if may.assign:
         assign_form = _versioned(AssignForm(formdata=None, assignee=ticket.assignee_id),
                                  ticket, last_event_id)
-        assign_form.assignee.choices = [(None, "—")] + [
-            (a.id, a.name) for a in assignable_agents(ticket.level)]
+        assign_form.assignee.choices = [SelectChoice("", "—")] + [
+            SelectChoice(str(a.id), a.name) for a in assignable_agents(ticket.level)]
     context = dict(
         ticket=ticket, messages=messages, staff=staff,
         events=visible_events,

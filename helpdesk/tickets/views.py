@@ -14,10 +14,9 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy.orm.exc import StaleDataError
 
 from helpdesk.accounts.operations import customer_for
-from helpdesk.errors import NotAllowed
+from helpdesk.actions import run_action
 from helpdesk.extensions import db
 from helpdesk.rendering import render_markdown
 from helpdesk.security_headers import download_policy
@@ -36,15 +35,14 @@ from helpdesk.tickets.models import Category, Channel, Priority, Status
 from helpdesk.tickets.operations import (
     MessageRefused,
     NewTicket,
-    StaleTicket,
     add_message,
-    check_version,
     customer_close,
     file_ticket,
 )
 from helpdesk.tickets.page import render_ticket
 from helpdesk.tickets.permissions import (
     can_add_note,
+    can_customer_close,
     can_reply,
     can_see_internals,
 )
@@ -64,23 +62,27 @@ def home():
 @shows_form_on_stale_token
 @login_required
 def new_ticket():
-    form_class = StaffNewTicketForm if current_user.is_staff else NewTicketForm
-    form = form_class()
+    form = (StaffNewTicketForm if current_user.is_staff else NewTicketForm)()
     form.category.choices = category_choices()
-    if form.validate_on_submit():
-        try:
-            ticket = _file_from_form(form)
-        except UploadRejected as exc:
-            form.attachments.errors = [str(exc)]
-        except StaffAddress:
-            form.customer_email.errors.append(_("That address belongs to a staff account."))
-        else:
-            ref = ticket.ref        # read before the commit expires the row
-            db.session.commit()
-            flash(_("Ticket %(ref)s has been filed.", ref=ref), "success")
-            return redirect(url_for("tickets.show_ticket", ref=ref))
-        db.session.rollback()
-    return render_template("tickets/new.html", form=form), 400 if form.errors else 200
+
+    def page(_nothing, form):
+        return render_template("tickets/new.html", form=form), 400 if form.errors else 200
+
+    def upload_rejected(_nothing, form, exc):
+        form.attachments.errors = [str(exc)]
+        return page(None, form)
+
+    def staff_address(_nothing, form, _exc):
+        form.customer_email.errors.append(_("That address belongs to a staff account."))
+        return page(None, form)
+
+    def done(_nothing, ref):
+        flash(_("Ticket %(ref)s has been filed.", ref=ref), "success")
+        return redirect(url_for("tickets.show_ticket", ref=ref))
+
+    return run_action(lambda: None, lambda _nothing, form: _file_from_form(form).ref,
+                      form=form, invalid=page, done=done,
+                      rejected={UploadRejected: upload_rejected, StaffAddress: staff_address})
 
 
 class StaffAddress(Exception):
@@ -127,78 +129,73 @@ def show_ticket(ref):
 @shows_form_on_stale_token
 @login_required
 def add_reply(ref):
-    ticket = get_visible_ticket_or_404(ref, current_user)
     form = MessageForm()
     internal = form.kind.data == "internal" and can_see_internals(current_user)
-    # Refused first: form errors, the confirmation prompt or a conflict page are not for
-    # someone who may not write here.
-    if not (can_add_note if internal else can_reply)(current_user, ticket):
-        abort(404)
-    form.status_after.choices = [("", "")] + [(s.value, s.label) for s in Status]
-    if not form.validate_on_submit():
-        return render_ticket(ticket, message_form=form, status=400)
-    if _needs_public_confirmation(ticket, form, internal):
-        return render_ticket(ticket, message_form=form, ask_confirmation=True, status=409)
-    try:
-        if current_user.is_staff:       # agents must see each other's replies first
-            check_version(ticket, form.seen_version())
+
+    def act(ticket, form):
         attachments = store_uploads(form.attachments.data or [])
         status_after = Status(form.status_after.data) if form.status_after.data else None
-        add_message(ticket, author=current_user, body=form.body.data, internal=internal,
-                    attachments=attachments,
-                    status_after=status_after if current_user.is_staff else None,
-                    article_ids=form.article_id_list())
-        db.session.commit()
-    except (StaleTicket, StaleDataError):
-        return _conflict(ref, form)
-    except UploadRejected as exc:
-        db.session.rollback()
-        form.attachments.errors = [str(exc)]
-        return render_ticket(ticket, message_form=form, status=400)
-    except MessageRefused as exc:       # nothing was changed or sent; the text stays
-        db.session.rollback()
-        form.body.errors = list(exc.reasons)
-        return render_ticket(ticket, message_form=form, status=400)
-    except NotAllowed:
-        abort(404)
-    flash(_("Your note has been added.") if internal else _("Your reply has been sent."),
-          "success")
-    return redirect(url_for("tickets.show_ticket", ref=ticket.ref) + "#latest")
+        return add_message(ticket, author=current_user, body=form.body.data,
+                           internal=internal, attachments=attachments,
+                           status_after=status_after if current_user.is_staff else None,
+                           article_ids=form.article_id_list())
+
+    def done(ticket, _message):
+        flash(_("Your note has been added.") if internal else _("Your reply has been sent."),
+              "success")
+        return redirect(url_for("tickets.show_ticket", ref=ticket.ref) + "#latest")
+
+    return run_action(
+        lambda: get_visible_ticket_or_404(ref, current_user), act, done=done,
+        may=lambda ticket: (can_add_note if internal else can_reply)(current_user, ticket),
+        form=form,
+        check_version_of_form=current_user.is_staff,   # agents see each other's replies first
+        invalid=lambda ticket, form: render_ticket(ticket, message_form=form, status=400),
+        ask_first=lambda ticket, form: _confirm_first_public_reply(ticket, form, internal),
+        stale=_conflict,
+        rejected={UploadRejected: _upload_rejected, MessageRefused: _message_refused})
 
 
-def _needs_public_confirmation(ticket, form, internal) -> bool:
+def _confirm_first_public_reply(ticket, form, internal):
     """The first public reply of staff to a customer is confirmed before it goes out."""
     if internal or not current_user.is_staff or form.confirmed_public.data:
-        return False
-    return not any(not m.is_internal and m.author_id != ticket.requester_id and m.body
-                   for m in ticket.messages)
+        return None
+    if any(not m.is_internal and m.author_id != ticket.requester_id and m.body
+           for m in ticket.messages):
+        return None
+    return render_ticket(ticket, message_form=form, ask_confirmation=True, status=409)
 
 
-def _conflict(ref, form):
+def _conflict(ticket, form):
     """Tell the user someone else changed the ticket, show what, and keep their text."""
-    db.session.rollback()
-    ticket = get_visible_ticket_or_404(ref, current_user)
     flash(_("Someone else changed this ticket while you were writing. Check the changes "
             "below; your text is still here."), "warning")
     return render_ticket(ticket, message_form=form, conflict_after=form.seen_event_id(),
                          status=409)
 
 
+def _upload_rejected(ticket, form, exc):
+    form.attachments.errors = [str(exc)]
+    return render_ticket(ticket, message_form=form, status=400)
+
+
+def _message_refused(ticket, form, exc):
+    """Nothing was changed or sent; the text stays, with the reasons."""
+    form.body.errors = list(exc.reasons)
+    return render_ticket(ticket, message_form=form, status=400)
+
+
 @bp.post("/tickets/<ref>/close")
 @login_required
 def close_ticket(ref):
-    ticket = get_visible_ticket_or_404(ref, current_user)
-    form = CustomerCloseForm()
-    if not form.validate_on_submit():
-        abort(400)
-    try:
-        customer_close(ticket, by=current_user)
-    except NotAllowed:
-        abort(404)
-    db.session.commit()
-    flash(_("Thank you! The ticket is closed. Reply to it any time if you need more help."),
-          "success")
-    return redirect(url_for("tickets.show_ticket", ref=ticket.ref))
+    def done(ticket, _result):
+        flash(_("Thank you! The ticket is closed. Reply to it any time if you need more "
+                "help."), "success")
+        return redirect(url_for("tickets.show_ticket", ref=ticket.ref))
+    return run_action(lambda: get_visible_ticket_or_404(ref, current_user),
+                      lambda ticket, _form: customer_close(ticket, by=current_user),
+                      may=lambda ticket: can_customer_close(current_user, ticket),
+                      form=CustomerCloseForm(), done=done)
 
 
 @bp.get("/attachments/<int:attachment_id>")

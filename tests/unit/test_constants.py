@@ -13,7 +13,7 @@ from kb.index import SCHEMA
 
 
 def _codes(choices) -> tuple[str, ...]:
-    return tuple(value for value, _label in choices)
+    return tuple(choice.value for choice in choices)
 
 
 def _option(command, name: str):
@@ -41,7 +41,7 @@ def test_the_search_index_has_an_analyzed_field_set_per_language():
 
 def test_support_levels_are_one_two_and_three_everywhere():
     assert [int(level) for level in Level] == [1, 2, 3]
-    assert [value for value, _label in LEVEL_CHOICES if value] == [str(lvl) for lvl in Level]
+    assert [c.value for c in LEVEL_CHOICES if c.value] == [str(lvl) for lvl in Level]
     level_option = _option(create_user_command, "level").type
     assert (level_option.min, level_option.max) == (min(Level), max(Level))
     constraint = next(c for c in Ticket.__table__.constraints

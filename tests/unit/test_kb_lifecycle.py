@@ -2,6 +2,7 @@
 import pytest
 import sqlalchemy as sa
 
+from helpdesk.actions import Stale
 from helpdesk.errors import NotAllowed
 from helpdesk.extensions import db
 from kb import answers, curation
@@ -99,7 +100,7 @@ def test_stale_version_raises_and_keeps_the_first_save(make):
     seen = article.version
     curation.revise_article(article, _input(body="Editor A"), by=l2, seen_version=seen)
     db.session.commit()
-    with pytest.raises(curation.StaleArticle):
+    with pytest.raises(Stale):
         curation.revise_article(article, _input(body="Editor B"), by=l2, seen_version=seen)
     db.session.rollback()
     assert db.session.get(Article, article.id).body == "Editor A"

@@ -1,8 +1,9 @@
 """The permission matrix of DESIGN section 3, as one table.
 
 Each row: who acts, on a ticket at which support level, doing what, and whether it is
-allowed. Everything refused answers 404 (no probing for ticket numbers) and leaves the
-database as it was.
+allowed. A refusal answers 404 to whoever may not see the ticket (no probing for ticket
+numbers) and 403 to whoever sees it but may not do this (the refusal rule of
+helpdesk.actions); either leaves the database as it was.
 """
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from helpdesk.extensions import db
 from helpdesk.tickets.models import Handoff, Message, Priority, Status, Ticket
 from tests.factories import fresh, ticket_state
 
-Y, N = "allowed", 404
+Y, N = "allowed", "refused"
 ACTORS = ("requester", "other_customer", "l1", "l2", "l3", "admin",
           "l1_who_escalated", "l2_who_escalated")
 
@@ -93,12 +94,18 @@ def _actor(make, name, ticket_level):
     return make._escalator(int(name[1]))
 
 
+def refusal(actor_name: str, level: int) -> int:
+    """The answer to a refused request: 404 if the actor may not see the ticket, else 403."""
+    return 404 if MATRIX[actor_name]["view"][level - 1] == N else 403
+
+
 def _form(ticket, **fields):
     return {"version": str(ticket.version), **fields}
 
 
-def _check_ticket_action(client, make, actor, ticket, action, allowed):
-    """Perform `action`; return nothing, assert the allowed outcome."""
+def _check_ticket_action(client, make, actor, ticket, action, allowed, refused=404):
+    """Perform `action`; return nothing, assert the allowed outcome (and that a form page
+    is refused with `refused`)."""
     url = f"/tickets/{ticket.ref}"
     before = ticket_state(ticket.id)
     messages_before = before["messages"]
@@ -144,7 +151,7 @@ def _check_ticket_action(client, make, actor, ticket, action, allowed):
 
     if action == "escalate":
         page = client.get(url + "/escalate")
-        assert page.status_code == (200 if allowed else 404)
+        assert page.status_code == (200 if allowed else refused)
         response = client.post(url + "/escalate", data=_form(
             ticket, summary="Sync job fails", tried="Re-ran it", articles_checked="none"))
         if allowed:
@@ -156,7 +163,7 @@ def _check_ticket_action(client, make, actor, ticket, action, allowed):
 
     if action == "return":
         page = client.get(url + "/return")
-        assert page.status_code == (200 if allowed else 404)
+        assert page.status_code == (200 if allowed else refused)
         target = max(before["level"] - 1, 1)
         response = client.post(url + "/return", data=_form(
             ticket, to_level=str(target), summary="Ask for the order number"))
@@ -190,9 +197,11 @@ def test_permission_matrix(make, client, login_as, actor_name, level, action, ex
                                files={"receipt.pdf": b"receipt-bytes"})
         ticket._public_attachment = message.attachments[0].id
 
-    response, before = _check_ticket_action(client, make, actor, ticket, action, expected == Y)
+    refused = refusal(actor_name, level)
+    response, before = _check_ticket_action(client, make, actor, ticket, action, expected == Y,
+                                            refused)
     if expected == N:
-        assert response.status_code == 404
+        assert response.status_code == refused
         assert ticket_state(ticket.id) == before
 
 
@@ -260,7 +269,7 @@ def test_ticket_page_offers_only_allowed_actions(make, client, login_as, actor_n
         assert (marker.format(ref=ticket.ref) in page) is allowed, action
 
 
-# Whoever may read but not write gets 404 for any message POST: before form errors (400),
+# Whoever may read but not write gets 403 for any message POST: before form errors (400),
 # the first-reply prompt (409) or a version conflict (409) could tell them anything.
 WRITE_REFUSED = [
     pytest.param(actor, level, action, id=f"{actor}-L{level}-{action}")
@@ -272,7 +281,7 @@ WRITE_REFUSED = [
 
 
 @pytest.mark.parametrize("actor_name, level, action", WRITE_REFUSED)
-def test_refused_message_is_404_whatever_the_form(make, client, login_as, actor_name, level,
+def test_refused_message_is_403_whatever_the_form(make, client, login_as, actor_name, level,
                                                   action):
     actor = _actor(make, actor_name, level)
     ticket = make.ticket(make.user(), level=level)
@@ -283,7 +292,7 @@ def test_refused_message_is_404_whatever_the_form(make, client, login_as, actor_
                  {"kind": kind, "body": "No confirmation", "version": str(ticket.version)},
                  {"kind": kind, "body": "Stale", "version": "0", "confirmed_public": "y"}):
         response = client.post(f"/tickets/{ticket.ref}/messages", data=data)
-        assert response.status_code == 404, data
+        assert response.status_code == 403, data
     assert ticket_state(ticket.id) == before
 
 
@@ -293,19 +302,19 @@ ACTION_REFUSED = [
     for level in (1, 2, 3)
     for action in ("update", "take")
     if actions["view"][level - 1] == Y and actions[action][level - 1] == N
-    and actor not in ("requester", "other_customer")    # no staff pages at all: covered
 ]
 
 
 @pytest.mark.parametrize("actor_name, level, action", ACTION_REFUSED)
-def test_refused_action_is_404_even_with_a_stale_or_broken_form(make, client, login_as,
+def test_refused_action_is_403_even_with_a_stale_or_broken_form(make, client, login_as,
                                                                 actor_name, level, action):
     actor = _actor(make, actor_name, level)
-    ticket = make.ticket(make.user(), level=level)
+    requester = actor if actor_name == "requester" else make.user()
+    ticket = make.ticket(requester, level=level)
     login_as(actor)
     before = ticket_state(ticket.id)
     for data in ({"version": "0", "status": "open", "priority": "low"},
                  {"status": "not-a-status"}):
         response = client.post(f"/tickets/{ticket.ref}/{action}", data=data)
-        assert response.status_code == 404, data
+        assert response.status_code == 403, data
     assert ticket_state(ticket.id) == before

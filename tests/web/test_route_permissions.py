@@ -10,8 +10,8 @@ unpublished article, or (to anyone but its requester) another customer's ticket.
 Answers: "ok" (a GET answered 2xx, or 3xx to anywhere but the login page), "done" (a POST
 answered 2xx/3xx that changed the database), "same" (the same, but nothing changed: nothing
 to do), "login" (a redirect to the login page; for a POST, with Flask-Login's "please log
-in"), or a status code: 404 (may not see it; admin pages to every other user), 403 (the
-knowledge base's curation actions, for a reader who may see the article but not act on it),
+in"), or a status code: 404 (may not see it; admin pages to every other user), 403 (may see
+the ticket or article but may not do this to it: the one refusal rule of helpdesk.actions),
 405 (a GET where only a POST acts). "-": the actor class does not apply (other_customer,
 where nothing is owned). Visitors who are not logged in are asked to log in for every page
 that needs a login, staff and admin pages too: before any object is looked up, so nothing
@@ -221,48 +221,49 @@ ROUTES = {
         ticket_case(3, "/messages", data=_REPLY,
                     POST=(LOGIN, DONE, 404, 404, 404, DONE, DONE)),
     ),
-    # Only the requester closes (staff set the status); nobody else learns anything.
+    # Only the requester closes (staff set the status): staff who see the ticket are
+    # refused (403), everyone else learns nothing (404).
     "tickets.close_ticket": (
-        ticket_case(1, "/close", GET=NO_GET_OWNED, POST=(LOGIN, DONE, 404, 404, 404, 404, 404)),
-        ticket_case(3, "/close", POST=(LOGIN, DONE, 404, 404, 404, 404, 404)),
+        ticket_case(1, "/close", GET=NO_GET_OWNED, POST=(LOGIN, DONE, 404, 403, 403, 403, 403)),
+        ticket_case(3, "/close", POST=(LOGIN, DONE, 404, 404, 404, 403, 403)),
     ),
     "tickets.update": (
         ticket_case(1, "/update", GET=NO_GET_OWNED, data=_UPDATE,
-                    POST=(LOGIN, 404, 404, DONE, DONE, DONE, DONE)),
+                    POST=(LOGIN, 403, 404, DONE, DONE, DONE, DONE)),
         ticket_case(2, "/update", data=_UPDATE,
-                    POST=(LOGIN, 404, 404, 404, DONE, DONE, DONE)),
+                    POST=(LOGIN, 403, 404, 404, DONE, DONE, DONE)),
         ticket_case(3, "/update", data=_UPDATE,
-                    POST=(LOGIN, 404, 404, 404, 404, DONE, DONE)),
+                    POST=(LOGIN, 403, 404, 404, 404, DONE, DONE)),
     ),
     "tickets.take": (
-        ticket_case(1, "/take", GET=NO_GET_OWNED, POST=(LOGIN, 404, 404, DONE, 404, 404, 404)),
-        ticket_case(2, "/take", POST=(LOGIN, 404, 404, 404, DONE, 404, 404)),
-        ticket_case(3, "/take", POST=(LOGIN, 404, 404, 404, 404, DONE, 404)),
+        ticket_case(1, "/take", GET=NO_GET_OWNED, POST=(LOGIN, 403, 404, DONE, 403, 403, 403)),
+        ticket_case(2, "/take", POST=(LOGIN, 403, 404, 404, DONE, 403, 403)),
+        ticket_case(3, "/take", POST=(LOGIN, 403, 404, 404, 404, DONE, 403)),
     ),
     # To the agent of the ticket's level (for that agent: taking it).
     "tickets.assign_ticket": (
         ticket_case(1, "/assign", GET=NO_GET_OWNED, data=_ASSIGN,
-                    POST=(LOGIN, 404, 404, DONE, DONE, DONE, DONE)),
+                    POST=(LOGIN, 403, 404, DONE, DONE, DONE, DONE)),
         ticket_case(2, "/assign", data=_ASSIGN,
-                    POST=(LOGIN, 404, 404, 404, DONE, DONE, DONE)),
+                    POST=(LOGIN, 403, 404, 404, DONE, DONE, DONE)),
         ticket_case(3, "/assign", data=_ASSIGN,
-                    POST=(LOGIN, 404, 404, 404, 404, DONE, DONE)),
+                    POST=(LOGIN, 403, 404, 404, 404, DONE, DONE)),
     ),
     "tickets.escalate_ticket": (
-        ticket_case(1, "/escalate", data=_ESCALATE, GET=(LOGIN, 404, 404, OK, 404, 404, OK),
-                    POST=(LOGIN, 404, 404, DONE, 404, 404, DONE)),
-        ticket_case(2, "/escalate", data=_ESCALATE, GET=(LOGIN, 404, 404, 404, OK, 404, OK),
-                    POST=(LOGIN, 404, 404, 404, DONE, 404, DONE)),
-        ticket_case(3, "/escalate", data=_ESCALATE, GET=(LOGIN, 404, 404, 404, 404, 404, 404),
-                    POST=(LOGIN, 404, 404, 404, 404, 404, 404)),
+        ticket_case(1, "/escalate", data=_ESCALATE, GET=(LOGIN, 403, 404, OK, 403, 403, OK),
+                    POST=(LOGIN, 403, 404, DONE, 403, 403, DONE)),
+        ticket_case(2, "/escalate", data=_ESCALATE, GET=(LOGIN, 403, 404, 404, OK, 403, OK),
+                    POST=(LOGIN, 403, 404, 404, DONE, 403, DONE)),
+        ticket_case(3, "/escalate", data=_ESCALATE, GET=(LOGIN, 403, 404, 404, 404, 403, 403),
+                    POST=(LOGIN, 403, 404, 404, 404, 403, 403)),
     ),
     "tickets.return_ticket": (
-        ticket_case(1, "/return", data=_RETURN, GET=(LOGIN, 404, 404, 404, 404, 404, 404),
-                    POST=(LOGIN, 404, 404, 404, 404, 404, 404)),
-        ticket_case(2, "/return", data=_RETURN, GET=(LOGIN, 404, 404, 404, OK, 404, OK),
-                    POST=(LOGIN, 404, 404, 404, DONE, 404, DONE)),
-        ticket_case(3, "/return", data=_RETURN, GET=(LOGIN, 404, 404, 404, 404, OK, OK),
-                    POST=(LOGIN, 404, 404, 404, 404, DONE, DONE)),
+        ticket_case(1, "/return", data=_RETURN, GET=(LOGIN, 403, 404, 403, 403, 403, 403),
+                    POST=(LOGIN, 403, 404, 403, 403, 403, 403)),
+        ticket_case(2, "/return", data=_RETURN, GET=(LOGIN, 403, 404, 404, OK, 403, OK),
+                    POST=(LOGIN, 403, 404, 404, DONE, 403, DONE)),
+        ticket_case(3, "/return", data=_RETURN, GET=(LOGIN, 403, 404, 404, 404, OK, OK),
+                    POST=(LOGIN, 403, 404, 404, 404, DONE, DONE)),
     ),
     # -- knowledge base ------------------------------------------------------------------
     # (No 405 rows for /kb/articles/<id>/<action>: a GET there is the article page, whose
@@ -324,15 +325,16 @@ ROUTES = {
     ),
     "kb.add_feedback": (
         C("/kb/articles/{article_public.id}/feedback",
-          POST=(LOGIN, 404, NA, DONE, DONE, DONE, DONE),
+          POST=(LOGIN, 403, NA, DONE, DONE, DONE, DONE),
           data={"kind": "change", "text": "Please update the screenshots"}),
         C("/kb/articles/{article_internal.id}/feedback",
           POST=(LOGIN, 404, NA, DONE, DONE, DONE, DONE),
           data={"kind": "outdated", "text": "The menu moved"}),
     ),
+    # Level 3 sees open feedback on the article page (they read drafts) but does not review.
     "kb.resolve_feedback": (
         C("/kb/feedback/{feedback.id}/resolve", GET=NO_GET,
-          POST=(LOGIN, 404, NA, 404, DONE, 404, DONE)),
+          POST=(LOGIN, 404, NA, 404, DONE, 403, DONE)),
     ),
     "kb.review": (
         C("/kb/review", GET=(LOGIN, 404, NA, 404, OK, 404, OK), also=("feedback",)),

@@ -236,8 +236,8 @@ def test_customer_confirms_the_resolution(client, make, login_as):
     # Closed: no more replies from the customer, no close button.
     page = client.get(f"/tickets/{ticket.ref}").get_data(as_text=True)
     assert "This request is closed." in page and "Yes, this solved it" not in page
-    assert client.post(f"/tickets/{ticket.ref}/messages",
-                       data={"kind": "public", "body": "x", "version": "9"}).status_code == 404
+    assert client.post(f"/tickets/{ticket.ref}/messages",     # seen, so refused (403)
+                       data={"kind": "public", "body": "x", "version": "9"}).status_code == 403
 
 
 def test_customer_page_hides_staff_controls(client, make, login_as):
@@ -304,7 +304,7 @@ def test_take_and_assign_within_the_level(client, make, login_as):
     before = ticket_state(ticket.id)
     response = client.post(f"/tickets/{ticket.ref}/assign",
                            data={"assignee": str(l2.id), "version": str(before["version"])})
-    assert response.status_code == 404
+    assert response.status_code == 403     # l1 sees the ticket: refused, not hidden
     assert ticket_state(ticket.id) == before
     assert [new for _old, new in _events(ticket.id, EventKind.assignee)] == [
         l1.name, "Colleague"]
