@@ -188,9 +188,11 @@ def classify(mail: InboundMail, *, instance_id: str | None = None,
 
     precedence = _token(mail.header("Precedence"))
     list_id = mail.header("List-Id")
+    own_list = bool(list_id) and _list_key(list_id) in {_list_key(v) for v in own_list_ids}
+    if own_list and precedence in _LIST_PRECEDENCE:
+        precedence = ""                         # our own group's mark on a customer's mail
     if list_id:
-        own = {_list_key(value) for value in own_list_ids}
-        if _list_key(list_id) not in own:
+        if not own_list:
             return result(MailKind.list_mail, "List-Id")
     elif ((mail.header("List-Unsubscribe") or mail.header("List-Post")
            or mail.header("Mailing-List")) and precedence in _LIST_PRECEDENCE):

@@ -37,9 +37,16 @@ MAX_DEPTH = 20
 # Longer address headers are split by a simple rule instead of the email package's parser.
 MAX_STRUCTURED_HEADER_CHARS = 16_000
 MAX_ADDRESSES = 500
+MAX_HEADERS = 1000
+# A message may have a line per this many bytes of its size limit (base64 lines are 77).
+BYTES_PER_LINE = 40
 MAX_REFERENCES = 100
 
+_BOUNDARY_PARAM = re.compile(rb'boundary\s*=\s*(?:"([^"\r\n]{1,200})"|([^\s;"]{1,200}))',
+                             re.IGNORECASE)
 _MSG_ID = re.compile(r"<([^<>\s]+)>")
+_FORWARD_SUBJECT = re.compile(r"^\s*(?:fwd?|wg|tr|vs)\s*:", re.IGNORECASE)
+_ADDR_SPEC = re.compile(r"[\w.!#$%&'*+/=?^`{|}~-]+@[\w.-]+\w")
 _BARE_MSG_ID = re.compile(r"[^\s<>\"]+@[^\s<>\"]+")
 # The email package's header parser raises these on some malformed headers.
 _HEADER_ERRORS = (ValueError, TypeError, IndexError, AttributeError, LookupError,
@@ -171,10 +178,19 @@ def parse_mail(raw: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES,
         raise MailRejected(f"message of {len(raw)} bytes is over the limit of {max_bytes}")
     if not raw.strip():
         raise MailRejected("empty message")
+    # The email package reads a message line by line (some microseconds each) and takes about
+    # a millisecond per MIME part: count both before parsing, so no message takes long.
+    max_lines = max(max_bytes // BYTES_PER_LINE, 1000)
+    if raw.count(b"\n") > max_lines:
+        raise MailRejected(f"message has more than {max_lines} lines")
+    if _delimiter_lines(raw, max_parts) > max_parts:
+        raise MailRejected(f"message has more than {max_parts} parts")
     try:
         message = BytesParser(policy=policy.default).parsebytes(raw)
     except RecursionError as exc:
         raise MailRejected("message nested too deeply") from exc
+    if len(message) > MAX_HEADERS:
+        raise MailRejected(f"message has more than {MAX_HEADERS} header fields")
 
     walk = _Walk(max_parts=max_parts)
     _visit(message, walk, depth=0)
@@ -185,12 +201,16 @@ def parse_mail(raw: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES,
     headers = tuple((clean_text(fix_surrogates(str(name))), clean_text(decode_header_text(
         str(value)))) for name, value in message.raw_items())
     senders = _addresses(message, "From")
+    subject = clean_text(" ".join(_raw_header_text(message, "Subject").split()))
+    # Outlook writes "Ursprüngliche Nachricht" above replies and forwards alike: the subject
+    # tells a forward.
+    forwarded = split.forwarded or bool(split.quoted_text and _FORWARD_SUBJECT.match(subject))
     return InboundMail(
         sender=senders[0] if senders else None,
         reply_to=_addresses(message, "Reply-To"),
         to=_addresses(message, "To"),
         cc=_addresses(message, "Cc"),
-        subject=clean_text(" ".join(_raw_header_text(message, "Subject").split())),
+        subject=subject,
         message_id=_message_id(_raw_header(message, "Message-ID")),
         in_reply_to=_message_id(_raw_header(message, "In-Reply-To")),
         references=_message_ids(_raw_header(message, "References")),
@@ -200,7 +220,7 @@ def parse_mail(raw: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES,
         text=text,
         new_text=split.new_text,
         quoted_text=split.quoted_text,
-        forwarded=split.forwarded,
+        forwarded=forwarded,
         text_from_html=walk.from_html,
         attachments=tuple(walk.attachments),
         delivery_status=tuple(walk.delivery),
@@ -208,6 +228,22 @@ def parse_mail(raw: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES,
         sha256=hashlib.sha256(raw).hexdigest(),
         defects=tuple(dict.fromkeys(defects)),
     )
+
+
+def _delimiter_lines(raw: bytes, max_parts: int) -> int:
+    """How many lines of `raw` open a MIME part: "--" and a boundary some Content-Type
+    declares (closing "--boundary--" lines do not count), counted up to max_parts + 1."""
+    boundaries = {(quoted or bare).rstrip() for quoted, bare in _BOUNDARY_PARAM.findall(raw)}
+    if len(boundaries) > max_parts or not boundaries:
+        return len(boundaries)
+    names = b"|".join(re.escape(b) for b in sorted(boundaries, key=len, reverse=True))
+    delimiter = re.compile(rb"^--(?:" + names + rb")[ \t]*\r?$", re.MULTILINE)
+    count = 0
+    for _match in delimiter.finditer(raw):
+        count += 1
+        if count > max_parts:
+            break
+    return count
 
 
 # ---- headers -----------------------------------------------------------------------------
@@ -242,18 +278,31 @@ def _addresses(message: Message, name: str) -> tuple[Address, ...]:
             except _HEADER_ERRORS:
                 pairs = None
         if pairs is None:
-            unfolded = re.sub(r"\r?\n[ \t]+", " ", raw)
+            # getaddresses is slow on megabytes: past the addresses we keep, the rest is cut.
+            head = raw if len(raw) <= MAX_ADDRESSES * 200 else \
+                raw[:MAX_ADDRESSES * 200].rsplit(",", 1)[0]
+            unfolded = re.sub(r"\r?\n[ \t]+", " ", head)
             pairs = [(decode_header_text(n), a) for n, a in getaddresses([unfolded])]
-        for display, addr in pairs:
-            address = clean_text(fix_surrogates(addr or "")).strip()
-            if "@" not in address or any(ch.isspace() for ch in address):
-                continue
+        valid = [(display, address) for display, address in
+                 ((d, clean_text(fix_surrogates(a or "")).strip()) for d, a in pairs)
+                 if _plausible_address(address)]
+        if not valid:
+            # Unbalanced quotes and the like: take the addresses the value holds.
+            valid = [("", m) for m in _ADDR_SPEC.findall(
+                clean_text(fix_surrogates(raw[:MAX_ADDRESSES * 200])))]
+        for display, address in valid:
             local, _, domain = address.rpartition("@")
             found.append(Address(address=f"{local}@{domain.lower()}",
                                  name=clean_text(" ".join(fix_surrogates(display or "").split()))))
             if len(found) >= MAX_ADDRESSES:
                 return tuple(found)
     return tuple(found)
+
+
+def _plausible_address(address: str) -> bool:
+    local, at, domain = address.rpartition("@")
+    return bool(at and local and domain) and not any(
+        ch.isspace() or ch in "<>,;\"" for ch in address)
 
 
 def _message_id(raw: str | None) -> str | None:
@@ -448,11 +497,15 @@ def _filename(part: Message) -> str:
 
 def _attach(part: Message, walk: _Walk, depth: int, in_related: bool) -> None:
     content_type = _content_type(part)
-    if content_type.startswith("message/") and part.is_multipart():
+    if content_type in ("message/rfc822", "message/global") and part.is_multipart():
         inner = part.get_payload()[0] if part.get_payload() else None
         data = _as_bytes(inner, walk) if isinstance(inner, Message) else b""
         subject = _raw_header_text(inner, "Subject") if isinstance(inner, Message) else ""
         default_name = (clean_text(" ".join(subject.split()))[:80] or "message") + ".eml"
+    elif part.is_multipart():                   # report blocks (read receipts and the like)
+        data = b"\r\n".join(_as_bytes(block, walk) for block in part.get_payload()
+                             if isinstance(block, Message))
+        default_name = ""
     else:
         data = _payload_bytes(part, walk)
         default_name = ""
@@ -463,7 +516,8 @@ def _attach(part: Message, walk: _Walk, depth: int, in_related: bool) -> None:
     content_id = _message_id(_raw_header(part, "Content-ID"))
     filename = _filename(part) or default_name
     if not filename:
-        extension = mimetypes.guess_extension(content_type) or ".bin"
+        extension = mimetypes.guess_extension(content_type) or (
+            ".txt" if content_type.startswith(("text/", "message/")) else ".bin")
         filename = f"{'inline' if in_related else 'attachment'}-{len(walk.attachments) + 1}" \
                    f"{extension}"
     inline = disposition == "inline" or (in_related and disposition != "attachment")

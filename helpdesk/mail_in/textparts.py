@@ -32,6 +32,9 @@ _ENCODED_WORD = re.compile(r"=\?([^?\s]+)\?([bBqQ])\?([^?\s]*)\?=")
 _SURROGATE_RUN = re.compile("[\udc80-\udcff]+")
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>", re.IGNORECASE)
 _TAG = re.compile(r"<[^<>]*>")         # [^<>]: a run of "<" without ">" stays linear
+_EMPTY_BLOCK = re.compile(r"(<(div|p)\b[^<>]*>)(?:\s|&nbsp;|&#160;|&#xa0;|\xa0)+(</\2\s*>)",
+                          re.IGNORECASE)
+_LIST_ITEM = re.compile(r"^\s*(?:[*+-]|\d+\.)\s")
 _HIDDEN_OPEN = re.compile(r"<(script|style|head)\b", re.IGNORECASE)
 # HTML longer than this is not laid out by inscriptis but stripped of its tags (bounded time).
 MAX_HTML_CHARS = 2_000_000
@@ -101,7 +104,7 @@ def _word_bytes(encoding: str, payload: str) -> bytes | None:
         return re.sub(r"=([0-9A-Fa-f]{2})", lambda m: chr(int(m.group(1), 16)),
                       payload.replace("_", " ")).encode("latin-1", "replace")
     try:
-        return base64.b64decode(payload + "=" * (-len(payload) % 4))
+        return base64.b64decode(payload + "=" * (-len(payload) % 4), validate=True)
     except (binascii.Error, ValueError):
         return None
 
@@ -163,7 +166,7 @@ def unflow(text: str, delsp: bool = False) -> str:
             out.append(pending)
             pending = None
         if pending is None:
-            content = (">" * depth + " " if depth else "") + stripped
+            content = ">" * depth + (" " if depth and stripped else "") + stripped
         else:
             content = pending + stripped
         if stripped.endswith(" ") and stripped != "-- ":
@@ -203,6 +206,20 @@ def _without_hidden(markup: str) -> str:
     return "".join(kept)
 
 
+def _separate_lists(lines: list[str]) -> str:
+    """Put a blank line before and after each list, as Markdown needs to see one."""
+    out: list[str] = []
+    for line in lines:
+        previous = out[-1] if out else ""
+        if previous.strip() and line.strip():
+            item, previous_item = bool(_LIST_ITEM.match(line)), bool(_LIST_ITEM.match(previous))
+            if (item and not previous_item and not previous.startswith(" ")) or (
+                    previous_item and not item and not line.startswith(" ")):
+                out.append("")
+        out.append(line)
+    return "\n".join(out)
+
+
 def html_to_text(markup: str) -> str:
     """Return the text of an HTML mail body (links as "[text](url)", no scripts or styles).
 
@@ -210,6 +227,9 @@ def html_to_text(markup: str) -> str:
     HTML is stripped of its tags instead.
     """
     markup = _XML_DECLARATION.sub("", markup)
+    # An empty block ("<div>&nbsp;</div>", as Outlook on the web and GMX write a blank line)
+    # is a blank line in a browser; inscriptis would drop it.
+    markup = _EMPTY_BLOCK.sub(r"\1<br>\3", markup)
     if not markup.strip():
         return ""
     if len(markup) <= MAX_HTML_CHARS:
@@ -218,6 +238,6 @@ def html_to_text(markup: str) -> str:
         except Exception:                   # lxml refuses some documents; strip instead
             text = None
         if text is not None:
-            return "\n".join(line.rstrip() for line in text.split("\n")).strip("\n")
+            return _separate_lists([line.rstrip() for line in text.split("\n")]).strip("\n")
     stripped = _TAG.sub(" ", _without_hidden(markup))
     return re.sub(r"[ \t]+", " ", html_lib.unescape(stripped)).strip()
