@@ -9,8 +9,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from whoosh.analysis import Tokenizer
-from whoosh.analysis.acore import Token
+from whoosh.analysis import Token, Tokenizer
 from whoosh.lang import stemmer_for_language, stopwords_for_language
 
 from helpdesk.config import LANGUAGE_CODES

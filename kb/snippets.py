@@ -5,7 +5,7 @@ import re
 
 from markupsafe import Markup, escape
 
-from kb import index
+from kb.index_schema import LANGS, SCHEMA
 
 _SNIPPET_TOKENS = re.compile(r"\w+")
 
@@ -16,7 +16,7 @@ def snippet(text: str, language: str, terms: set[str], width: int = 240) -> Mark
     Words are compared in their indexed form (folded, stemmed in `language`), so
     "refunds" marks "refund" and "Rueckerstattung" marks "Rückerstattung".
     """
-    analyzer = index.SCHEMA[f"body_{language}"].analyzer
+    analyzer = SCHEMA[f"body_{language}"].analyzer
     matches = [(m.start(), m.end()) for m in _SNIPPET_TOKENS.finditer(text)
                if analyzer.term(m.group(0)) in terms] if terms else []
     start = 0
@@ -39,7 +39,7 @@ def snippet(text: str, language: str, terms: set[str], width: int = 240) -> Mark
 
 def terms_by_language(parsed) -> dict[str, set[str]]:
     """The indexed terms of a parsed query, by the language of their field."""
-    terms: dict[str, set[str]] = {lang: set() for lang in index.LANGS}
+    terms: dict[str, set[str]] = {lang: set() for lang in LANGS}
     for fieldname, text in parsed.iter_all_terms():
         lang = fieldname.rsplit("_", 1)[-1]
         if lang in terms:

@@ -10,7 +10,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from helpdesk.accounts.models import User
 from helpdesk.database import writing
 from helpdesk.extensions import db
-from kb import curation, index, index_check, search
+from kb import curation, index, index_check, index_rebuild, search
 from kb.models import Article, ArticleStatus, Visibility
 
 ANON = AnonymousUserMixin()
@@ -108,14 +108,14 @@ def test_two_rebuilds_at_once_both_finish_and_leave_one_index(app, make_article,
     for n in range(3):
         make_article(f"Refund rule {n}")
     building = threading.Event()
-    slow_document = index.document
+    slow_document = index_rebuild.document
 
     def document(row):
         building.set()
         time.sleep(0.1)
         return slow_document(row)
 
-    monkeypatch.setattr(index, "document", document)
+    monkeypatch.setattr(index_rebuild, "document", document)
     results: list[int] = []
     first = threading.Thread(target=lambda: _run_threads(app, [
         lambda: results.append(index.rebuild(app))]))
