@@ -8,7 +8,7 @@ from flask import Flask, current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
-from helpdesk import signals
+from helpdesk import registry, signals
 from helpdesk.accounts.models import Level, Role, User
 from helpdesk.accounts.tokens import make_confirm_token, make_reset_token
 from helpdesk.extensions import db
@@ -17,16 +17,18 @@ from helpdesk.tickets.models import Status, Ticket
 
 
 def connect(app: Flask) -> None:
-    """Subscribe the mail handlers to the domain signals (once per process)."""
-    signals.ticket_created.connect(on_ticket_created, weak=False)
-    signals.ticket_replied.connect(on_ticket_replied, weak=False)
-    signals.ticket_status_changed.connect(on_status_changed, weak=False)
-    signals.ticket_escalated.connect(on_escalated, weak=False)
-    signals.ticket_returned.connect(on_returned, weak=False)
-    signals.password_reset_requested.connect(on_password_reset, weak=False)
-    signals.email_confirmation_requested.connect(on_confirmation_requested, weak=False)
-    signals.registration_for_existing_account.connect(on_registration_for_existing,
-                                                      weak=False)
+    """Subscribe the mail handlers to the domain signals, for `app` only (an app
+    started without this feature queues no mail)."""
+    for signal, receiver in (
+            (signals.ticket_created, on_ticket_created),
+            (signals.ticket_replied, on_ticket_replied),
+            (signals.ticket_status_changed, on_status_changed),
+            (signals.ticket_escalated, on_escalated),
+            (signals.ticket_returned, on_returned),
+            (signals.password_reset_requested, on_password_reset),
+            (signals.email_confirmation_requested, on_confirmation_requested),
+            (signals.registration_for_existing_account, on_registration_for_existing)):
+        registry.connect(app, signal, receiver)
 
 
 def _link(endpoint: str, **values) -> bodies.MailLink:

@@ -43,6 +43,9 @@ def test_the_ticket_journey_with_and_without_the_feature_packages(app, client, m
     assert response.status_code == 302 and response.headers["Location"] == f"/tickets/{ticket.ref}"
     assert "<strong>120 EUR</strong>" in _page(client, f"/tickets/{ticket.ref}")
     assert len(mailbox.to(customer.email)) == (1 if features else 0)
+    # Without mail nothing is queued either: no outbox row waits for a sender that never runs.
+    queued = db.session.scalar(sa.text("SELECT count(*) FROM mail_outbox"))
+    assert (queued > 0) == features
 
     # Level 1 finds it, reads it (the KB and mail panels only with their features), replies
     # and escalates.
