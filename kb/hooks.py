@@ -20,7 +20,9 @@ def health_check(app: Flask) -> tuple[str, bool, dict]:
 
     Degraded when the index is missing, damaged (here or in this process's searches),
     ahead of the database, more than KB_HEALTHY_LAG rows behind, or behind at all for
-    longer than KB_LAG_GRACE seconds (a lag nobody is applying).
+    longer than KB_LAG_GRACE seconds (a lag nobody is applying). Only reports: the app's
+    index keeper (kb.index_upkeep) rebuilds a missing, damaged or ahead index, and
+    `rebuilding` says that it will.
     """
     state = index.status(app)
     error = state.error or index_upkeep.damage(app)
@@ -35,11 +37,9 @@ def health_check(app: Flask) -> tuple[str, bool, dict]:
         details["error"] = error
     if state.ahead:
         details["ahead_of_database"] = True
-    if not state.present:
-        details["rebuilding"] = index_upkeep.rebuild_soon(app) or None
-    elif (error or state.ahead) and app.config.get("KB_REBUILD_DAMAGED", True):
-        details["rebuilding"] = index_upkeep.rebuild_soon(
-            app, replacing=index.current_dir(index.index_root(app))) or None
+    if not state.present or ((error or state.ahead)
+                             and app.config.get("KB_REBUILD_DAMAGED", True)):
+        details["rebuilding"] = index_upkeep.rebuild_scheduled(app) or None
     return "search_index", ok, details
 
 

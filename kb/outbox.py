@@ -3,6 +3,8 @@
 After a commit that wrote outbox rows, the web process applies them to its index at
 once (`kb.index.apply_outbox`); `helpdesk kb index-worker` does the same for other
 processes and hosts. A crash in between loses nothing: the rows stay until applied.
+A missing, damaged or ahead index is rebuilt by the app's index keeper
+(`kb.index_upkeep`), by the index worker and by `helpdesk kb reindex`.
 """
 from __future__ import annotations
 
@@ -43,7 +45,12 @@ _installed: list[bool] = []
 
 def install(app: Flask) -> None:
     """Apply the outbox right after each commit that wrote to it (unless the app's
-    KB_INDEX_AFTER_COMMIT is off). The listener is global, so it is added once."""
+    KB_INDEX_AFTER_COMMIT is off), and give the app its index keeper, which rebuilds a
+    missing or damaged index in the background (kb.index_upkeep). The commit listener is
+    global, so it is added once."""
+    from kb import index_upkeep
+
+    index_upkeep.init_app(app)
     if _installed:
         return
     _installed.append(True)

@@ -6,7 +6,7 @@ import itertools
 import pytest
 
 from helpdesk.extensions import db
-from kb import curation
+from kb import curation, index_upkeep
 from kb.models import Article, ArticleStatus, Visibility
 
 _counter = itertools.count(1)
@@ -49,3 +49,11 @@ class ArticleFactory:
 @pytest.fixture
 def make_article(make):
     return ArticleFactory(make)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_teardown(item, nextitem):
+    """Every app's index keeper (a thread that rebuilds a missing index) stops with its
+    test, before the test's app and database go away."""
+    index_upkeep.stop_all()
+    yield

@@ -142,20 +142,3 @@ def test_prune_outbox_keeps_rows_not_yet_applied(app, make_article, runner):
     # the database), rows 3 and 4 are not applied yet.
     assert "Removed 1 outbox rows" in result.output
     assert index.status(app).lag == 2
-
-
-def test_healthz_starts_rebuilding_a_missing_index(app, client, make_article):
-    import shutil
-    import time
-
-    make_article("Refund timeline")
-    index.drop_cached_searchers()
-    shutil.rmtree(app.config["INDEX_PATH"])
-    response = client.get("/healthz")
-    assert response.status_code == 503
-    assert response.get_json()["search_index"]["present"] is False
-    deadline = time.monotonic() + 30
-    while not index.exists(app) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    body = client.get("/healthz").get_json()["search_index"]
-    assert body["present"] is True and body["documents"] == 1 and body["lag"] == 0
