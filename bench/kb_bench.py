@@ -351,6 +351,19 @@ def print_result(r: dict) -> None:
         print(f"  req/s: {http['skipped']}")
 
 
+def _whoosh_version() -> str:
+    """The Whoosh distribution in use (whoosh-reloaded installs the same `whoosh`
+    package)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    for name in ("whoosh-reloaded", "whoosh"):
+        try:
+            return f"{name} {version(name)}"
+        except PackageNotFoundError:
+            continue
+    return "unknown"
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="10000,100000")
@@ -359,6 +372,7 @@ def main(argv=None) -> int:
     parser.add_argument("--workers", type=int, default=2)
     args = parser.parse_args(argv)
     sys.path.insert(0, str(ROOT))
+    print(f"{_whoosh_version()}, {os.cpu_count()} CPUs")
     results = []
     for size in (int(s) for s in args.sizes.split(",")):
         result = bench_size(size, args)
@@ -366,7 +380,8 @@ def main(argv=None) -> int:
         results.append(result)
     out = BENCH / "results" / f"kb-{datetime.now(UTC).strftime('%Y%m%dT%H%M%SZ')}.json"
     out.parent.mkdir(exist_ok=True)
-    out.write_text(json.dumps({"cpus": os.cpu_count(), "results": results}, indent=2))
+    out.write_text(json.dumps({"cpus": os.cpu_count(), "whoosh": _whoosh_version(),
+                               "results": results}, indent=2))
     print(f"\nwritten to {out.relative_to(ROOT)}")
     return 0
 

@@ -1,5 +1,5 @@
 """What the index is built from: article rows read on a connection of their own, and
-the document each row becomes. Used by `kb.index` (apply, rebuild) and `kb.index_check`."""
+the document each row becomes. Used by `kb.index_apply`, `kb.index_rebuild` and `kb.index_check`."""
 from __future__ import annotations
 
 from collections.abc import Iterator

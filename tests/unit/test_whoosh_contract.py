@@ -3,10 +3,12 @@ in kb/whoosh_internals.py), checked on tiny real indexes. A failure here after a
 upgrade names the internal that changed: fix kb/whoosh_internals.py before anything else."""
 from __future__ import annotations
 
+import ast
 import gc
 import inspect
 import threading
 import weakref
+from pathlib import Path
 
 import pytest
 from whoosh import collectors, matching, qparser, scoring
@@ -180,3 +182,28 @@ def test_the_parser_runs_our_analyzer_on_words_and_on_wildcard_text():
     assert isinstance(prefix, wq.Prefix) and prefix.text == "rueck"   # folded, not stemmed
     words = [t.text for t in SCHEMA["body_de"].analyzer("Die Rückerstattung", mode="query")]
     assert words == ["rueckerstatt"]
+
+
+# -- the rule: nothing but kb/whoosh_internals.py reaches into Whoosh -------------------
+
+# Whoosh's documented modules: schema, index files, parsing, queries, analysis.
+DOCUMENTED = {"whoosh.index", "whoosh.fields", "whoosh.qparser", "whoosh.query",
+              "whoosh.analysis", "whoosh.lang"}
+
+
+def test_only_whoosh_internals_imports_whoosh_beyond_its_documented_modules():
+    kb = Path(__file__).resolve().parents[2] / "kb"
+    found = []
+    for path in sorted(kb.rglob("*.py")):
+        if path.name == "whoosh_internals.py":
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("whoosh"):
+                modules = ([f"whoosh.{alias.name}" for alias in node.names]
+                           if node.module == "whoosh" else [node.module])
+            elif isinstance(node, ast.Import):
+                modules = [a.name for a in node.names if a.name.startswith("whoosh")]
+            else:
+                continue
+            found += [f"{path.name}: {m}" for m in modules if m not in DOCUMENTED]
+    assert found == [], "use these through kb/whoosh_internals.py"
