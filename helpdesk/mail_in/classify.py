@@ -51,10 +51,12 @@ _AUTO_PRECEDENCE = {"bulk", "list", "junk", "auto_reply"}
 _LIST_PRECEDENCE = {"list", "bulk"}
 _DAEMONS = {"mailer-daemon", "postmaster", "mail-daemon", "mailerdaemon"}
 
+# An autoresponder's subject starts with its phrase, then a colon (and the original subject)
+# or nothing: "Automatische Antwort: ...", "Out of Office".
 _OOO_SUBJECT = re.compile(
     r"^\s*(?:automatische antwort|automatic reply|auto(?:matic)?[- ]?(?:reply|response)"
-    r"|abwesenheitsnotiz|abwesenheit|out of (?:the )?office|autoreply|vacation reply"
-    r"|urlaubsabwesenheit|away from (?:the )?office)\b",
+    r"|abwesenheitsnotiz|abwesenheit|out of (?:the )?office(?:\s+auto[- ]?reply)?|autoreply"
+    r"|vacation reply|urlaubsabwesenheit|away from (?:the )?office)\s*(?::|$)",
     re.IGNORECASE)
 _OOO_STRONG = re.compile(
     r"dies ist eine automatisch(?:e|er) (?:antwort|nachricht|abwesenheitsnotiz|hinweis)"
@@ -63,16 +65,22 @@ _OOO_STRONG = re.compile(
     r"|automatically generated (?:reply|response|message)"
     r"|abwesenheitsnotiz|out of (?:the )?office (?:auto[- ]?reply|reply|notice)",
     re.IGNORECASE)
+# Weak alone ("ich bin im Urlaub gewesen ..."): absence wording needs a second sign, a return
+# date, a deputy or "urgent".
 _OOO_ABSENT = re.compile(
-    r"\b(?:ich bin|wir sind|i am|i'm|i will be|we are)\b[^.\n]{0,80}?"
+    r"\b(?:ich bin|wir sind|i am|i'm|i will be|we are)\b[^\n]{0,80}?"
     r"(?:nicht im büro|nicht im buero|außer haus|ausser haus|im urlaub|abwesend"
     r"|out of (?:the )?office|away from (?:the |my )?(?:office|desk)"
     r"|on (?:vacation|holiday|leave|annual leave|parental leave))",
     re.IGNORECASE)
+_MONTHS_AND_DAYS = (r"(?:\d|mon|tue|wed|thu|fri|sat|sun|jan|feb|mar|apr|may|jun|jul|aug|sep"
+                    r"|oct|nov|dec|next|the end)")
 _OOO_SECOND = re.compile(
-    r"in dringenden fällen|wenden sie sich|wende dich|vertretung|zurück|wieder erreichbar"
-    r"|ab dem \d|bis (?:einschließlich|zum|\d)|urgent|back (?:on|in|at)|return(?:ing)? on"
-    r"|please contact|limited access|no access to (?:my )?e-?mail|until \w",
+    r"in dringenden fällen|wenden sie sich|wende dich|vertretung"
+    r"|wieder (?:im büro|im haus|erreichbar|da|zurück|für)|zurück am|ab dem \d"
+    r"|bis (?:einschließlich|einschliesslich|zum|\d)|urgent|back (?:on|in|at) "
+    r"|return(?:ing)? on|please contact|limited access|no access to (?:my )?e-?mail"
+    r"|until " + _MONTHS_AND_DAYS,
     re.IGNORECASE)
 # Only the start of a short text is looked at for out-of-office wording.
 OOO_TEXT_CHARS = 600

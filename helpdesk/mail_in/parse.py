@@ -38,6 +38,7 @@ MAX_DEPTH = 20
 MAX_STRUCTURED_HEADER_CHARS = 16_000
 MAX_ADDRESSES = 500
 MAX_HEADERS = 1000
+MAX_FILENAME_CHARS = 255
 # A message may have a line per this many bytes of its size limit (base64 lines are 77).
 BYTES_PER_LINE = 40
 MAX_REFERENCES = 100
@@ -197,7 +198,7 @@ def parse_mail(raw: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES,
 
     text = clean_text("\n\n".join(t.strip("\n") for t in walk.texts if t.strip()))
     split = split_reply(text, markers=reply_markers)
-    defects = [type(d).__name__ for d in getattr(message, "defects", [])] + walk.defects
+    defects = walk.defects
     headers = tuple((clean_text(fix_surrogates(str(name))), clean_text(decode_header_text(
         str(value)))) for name, value in message.raw_items())
     senders = _addresses(message, "From")
@@ -363,6 +364,7 @@ def _param(part: Message, name: str, header: str = "content-type") -> str | None
 
 def _visit(part: Message, walk: _Walk, depth: int, *, in_related: bool = False) -> None:
     walk.parts += 1
+    walk.defects.extend(type(defect).__name__ for defect in getattr(part, "defects", ()))
     if walk.parts > walk.max_parts:
         raise MailRejected(f"message has more than {walk.max_parts} parts")
     if depth > MAX_DEPTH:
@@ -492,7 +494,13 @@ def _filename(part: Message) -> str:
         return ""
     name = decode_header_text(str(name))        # Outlook puts encoded-words in parameters
     name = name.replace("\\", "/").rsplit("/", 1)[-1]
-    return clean_text(" ".join(name.split())).strip(". ")[:255]
+    name = clean_text(" ".join(name.split())).strip(". ")
+    if len(name) > MAX_FILENAME_CHARS:                  # keep the extension
+        stem, dot, extension = name.rpartition(".")
+        extension = extension[:20] if dot and stem else ""
+        suffix = f".{extension}" if extension else ""
+        name = name[:MAX_FILENAME_CHARS - len(suffix)].rstrip(". ") + suffix
+    return name
 
 
 def _attach(part: Message, walk: _Walk, depth: int, in_related: bool) -> None:

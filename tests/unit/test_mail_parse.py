@@ -248,6 +248,24 @@ def test_eight_bit_headers_and_odd_addresses():
     assert mail.references == ("<1@a>", "<2@a>")
 
 
+@pytest.mark.parametrize("filename, kept", [
+    ("..\\..\\Windows\\system32\\evil.exe", "evil.exe"),      # no folders, ever
+    ("../../etc/passwd", "passwd"),
+    ("A" * 300 + ".pdf", "A" * 251 + ".pdf"),                  # cut, the extension kept
+    ("Bericht\x00\x07 März.pdf", "Bericht März.pdf"),            # cleaned like form input
+])
+def test_attachment_names_are_safe_to_show(filename, kept):
+    message = _message("Anhang")
+    message.add_attachment(b"%PDF", maintype="application", subtype="pdf", filename=filename)
+    assert parse_mail(message.as_bytes()).attachments[0].filename == kept
+
+
+def test_an_attachment_without_a_name_gets_one():
+    message = _message("Anhang")
+    message.add_attachment(b"\x89PNG", maintype="image", subtype="png")
+    assert parse_mail(message.as_bytes()).attachments[0].filename == "attachment-1.png"
+
+
 def test_html_becomes_text_without_scripts_or_styles():
     text = html_to_text(
         "<html><head><style>p{color:red}</style><script>alert(1)</script></head><body>"
