@@ -27,6 +27,7 @@ STAFF_PANELS = "staff_panels"
 NEW_TICKET_FORM = "new_ticket_form"
 MESSAGE_CHECKS = "message_checks"
 DEMO_SEEDERS = "demo_seeders"
+DUE_TIMES = "due_times"
 
 EXTENSION_POINTS: dict[str, str] = {
     HEALTH_CHECKS: "callable (app) -> (name, ok, details): a part of the /healthz report",
@@ -43,6 +44,9 @@ EXTENSION_POINTS: dict[str, str] = {
                     "empty list lets it through",
     DEMO_SEEDERS: "callable (*, users, categories): more demo data, after the users, "
                   "categories and tickets of `helpdesk demo`",
+    DUE_TIMES: "object with the methods of `helpdesk.tickets.sla.DueTimeProvider`: sets a "
+               "ticket's due times and says how they stand; the last one added is asked "
+               "(none: the around-the-clock targets of `helpdesk.tickets.sla`)",
 }
 
 

@@ -14,3 +14,5 @@ email_confirmation_requested = _signals.signal("email-confirmation-requested")
 # someone tried to register with the address of an existing account
 registration_for_existing_account = _signals.signal("registration-for-existing-account")
 articles_used = _signals.signal("articles-used")            # KB articles put into a reply
+# a service-level target was missed (sent once per ticket, target and due time)
+sla_breached = _signals.signal("sla-breached")
