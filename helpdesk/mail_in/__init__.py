@@ -5,8 +5,8 @@ from its quotes, attachments); `classify.classify` tells a customer's mail from 
 bounces, list mail and our own mail, and finds the ticket reference in the subject. Both are
 pure: no database, no app. The pipeline that files and threads tickets builds on them.
 """
-from helpdesk.mail_in.classify import Classification, MailKind, classify, ticket_ref
+from helpdesk.mail_in.classify import Classification, MailKind, classify
 from helpdesk.mail_in.parse import Attachment, InboundMail, MailRejected, parse_mail
 
 __all__ = ["Attachment", "Classification", "InboundMail", "MailKind", "MailRejected",
-           "classify", "parse_mail", "ticket_ref"]
+           "classify", "parse_mail"]
