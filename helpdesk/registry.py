@@ -27,6 +27,8 @@ STAFF_PANELS = "staff_panels"
 NEW_TICKET_FORM = "new_ticket_form"
 MESSAGE_CHECKS = "message_checks"
 DEMO_SEEDERS = "demo_seeders"
+MESSAGE_EXTRAS = "message_extras"
+MAIL_RECIPIENT_CHECKS = "mail_recipient_checks"
 DUE_TIMES = "due_times"
 
 EXTENSION_POINTS: dict[str, str] = {
@@ -47,6 +49,13 @@ EXTENSION_POINTS: dict[str, str] = {
     DUE_TIMES: "object with the methods of `helpdesk.tickets.sla.DueTimeProvider`: sets a "
                "ticket's due times and says how they stand; the last one added is asked "
                "(none: the around-the-clock targets of `helpdesk.tickets.sla`)",
+    MESSAGE_EXTRAS: "callable (ticket) -> {message id, or None for the ticket's own text: "
+                    "[{'template', ...}]}: templates shown under a message on the ticket "
+                    "page (to everyone who sees the message; `staff` tells who looks), each "
+                    "reading its dict as `extra`",
+    MAIL_RECIPIENT_CHECKS: "callable (address) -> reason or None: a reason not to send mail "
+                           "to an address (it bounces); such a mail is kept as failed, with "
+                           "the reason",
 }
 
 

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import mimetypes
 import secrets
+from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from flask import current_app
@@ -70,6 +72,52 @@ def _store_one(upload: FileStorage, max_bytes: int) -> tuple[Path, Attachment]:
     attachment = Attachment(filename=display[:255], stored_name=stored_name, size=size,
                             content_type=(upload.mimetype or "application/octet-stream")[:127])
     return path, attachment
+
+
+@dataclass(frozen=True)
+class LeftOut:
+    """A file `store_files` did not keep: `reason` is "type" (not an accepted type),
+    "too_large" (over `limit` bytes) or "count" (more than `limit` files)."""
+
+    name: str
+    reason: str
+    limit: int | None = None
+
+
+def store_files(files: Iterable[tuple[str, str | None, bytes]]
+                ) -> tuple[list[Attachment], list[LeftOut]]:
+    """Save files that came as bytes (name, content type, data), e.g. from a mail, under the
+    limits of uploads, and return unsaved Attachment rows and the files left out.
+
+    Unlike `store_uploads`, a file that breaks a limit does not stop the others: it is left
+    out and reported (a file of a type ALLOWED_ATTACHMENT_TYPES does not list, one over
+    MAX_ATTACHMENT_BYTES, and those past MAX_ATTACHMENTS_PER_MESSAGE, in order).
+    """
+    limit = int(current_app.config["MAX_ATTACHMENTS_PER_MESSAGE"])
+    max_bytes = int(current_app.config["MAX_ATTACHMENT_BYTES"])
+    accepted = allowed_types()
+    kept: list[Attachment] = []
+    left_out: list[LeftOut] = []
+    for filename, content_type, data in files:
+        name = _display_name(filename or "")
+        if not is_allowed_type(name, content_type, accepted):
+            left_out.append(LeftOut(name, "type"))
+        elif len(data) > max_bytes:
+            left_out.append(LeftOut(name, "too_large", max_bytes))
+        elif len(kept) >= limit:
+            left_out.append(LeftOut(name, "count", limit))
+        else:
+            kept.append(_store_bytes(name, content_type, data))
+    return kept, left_out
+
+
+def _store_bytes(name: str, content_type: str | None, data: bytes) -> Attachment:
+    stored_name = secrets.token_hex(16)
+    path = _folder() / stored_name[:2] / stored_name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+    return Attachment(filename=name[:255], stored_name=stored_name, size=len(data),
+                      content_type=(content_type or "application/octet-stream")[:127])
 
 
 def _display_name(filename: str) -> str:
