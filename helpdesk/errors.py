@@ -21,6 +21,8 @@ def _messages():
         403: _("You are not allowed to do that."),
         404: _("This page does not exist, or you cannot see it."),
         405: _("That is not possible here."),
+        409: _("Someone else changed this in the meantime. Please reload the page to see "
+               "the change, then try again."),
         413: _("The upload is too large."),
         429: _("Too many attempts. Please wait a moment and try again."),
         500: _("Something went wrong on our side. Please try again."),
