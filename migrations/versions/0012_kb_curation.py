@@ -1,4 +1,4 @@
-"""the knowledge loop: translations, reviews, ratings, search log, gaps, training, synonyms
+"""knowledge loop, curation: translation twins, review dates and owners, reader ratings
 
 Revision ID: 0012
 Revises: 0011
