@@ -21,7 +21,8 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 # Short names of the feature packages that come with the helpdesk (setting FEATURES).
-FEATURE_MODULES = {"notifications": "helpdesk.notifications", "kb": "kb"}
+FEATURE_MODULES = {"notifications": "helpdesk.notifications", "kb": "kb",
+                   "service_levels": "helpdesk.service_levels"}
 
 
 def create_app(config: dict | None = None) -> Flask:

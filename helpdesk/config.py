@@ -96,7 +96,12 @@ DEFAULTS: dict[str, object] = {
     # The feature packages the factory loads, in this order (comma-separated): a short
     # name (notifications, kb) or a module path with an `init_app(app)`. "none": the core,
     # accounts, tickets and administration only.
-    "FEATURES": "notifications,kb",
+    "FEATURES": "notifications,kb,service_levels",
+    # Service levels (helpdesk/service_levels): how often each web process runs `sla tick`
+    # in a background thread (seconds; 0: never, e.g. when cron runs `helpdesk sla tick`;
+    # never under TESTING), and how little working time left marks a deadline as near.
+    "SLA_TICK_SECONDS": 60.0,
+    "SLA_NEAR_BREACH_MINUTES": 60,
 }
 
 # The languages of the interface and of articles, each named in itself: the one list the

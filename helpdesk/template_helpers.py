@@ -64,6 +64,8 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["relative"] = relative
     app.jinja_env.filters["overdue"] = lambda ticket: sla.is_overdue(
         ticket.status, ticket.update_due_at, utcnow())
+    app.jinja_env.filters["deadline_state"] = lambda ticket: sla.deadline_state(
+        ticket, utcnow()).value
     app.jinja_env.globals["public_level_label"] = public_level_label
     app.jinja_env.globals["extra_nav_items"] = extra_nav_items
     app.jinja_env.globals["extra_admin_tabs"] = extra_admin_tabs

@@ -27,7 +27,8 @@ def connect(app: Flask) -> None:
             (signals.ticket_returned, on_returned),
             (signals.password_reset_requested, on_password_reset),
             (signals.email_confirmation_requested, on_confirmation_requested),
-            (signals.registration_for_existing_account, on_registration_for_existing)):
+            (signals.registration_for_existing_account, on_registration_for_existing),
+            (signals.sla_breached, on_sla_breached)):
         registry.connect(app, signal, receiver)
 
 
@@ -129,6 +130,16 @@ def on_returned(ticket: Ticket, *, handoff, by: User, **_extra) -> None:
                         level=ticket.level),
               automatic=True, ticket=ticket, handoff=handoff, by=by,
               link=_ticket_link(ticket))
+
+
+def on_sla_breached(ticket: Ticket, *, breach, recipients, **_extra) -> None:
+    """A service-level deadline passed: tell whom the service levels name (once: the
+    breach is recorded once)."""
+    for agent in recipients:
+        _send(agent, "sla_breached",
+              lambda: _("[%(ref)s] Missed: %(target)s", ref=ticket.ref,
+                        target=breach.target_label),
+              automatic=True, ticket=ticket, breach=breach, link=_ticket_link(ticket))
 
 
 def on_password_reset(user: User, **_extra) -> None:

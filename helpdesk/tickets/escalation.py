@@ -37,15 +37,16 @@ def _require(handoff: HandoffInput, *, need_tried: bool) -> None:
         raise ValueError("a hand-off needs what was tried")
 
 
-def escalate(ticket: Ticket, *, by: User, handoff: HandoffInput) -> TicketEvent:
+def escalate(ticket: Ticket, *, by: User | None, handoff: HandoffInput) -> TicketEvent:
     """Move `ticket` one support level up and record the hand-off.
 
     The ticket lands unassigned in the next level's queue, open, and the customer is
     owed an update within the escalation target. Raises NotAllowed if `by` may not
-    escalate it, ValueError for an incomplete hand-off. Flushes nothing; the caller
-    commits.
+    escalate it, ValueError for an incomplete hand-off. `by` None is the system (a
+    service-level rule): the history and the hand-off name no person. Flushes nothing;
+    the caller commits.
     """
-    if not can_escalate(by, ticket):
+    if by is not None and not can_escalate(by, ticket):
         raise NotAllowed(_("You cannot escalate this ticket."))
     _require(handoff, need_tried=True)
     from_level = ticket.level
@@ -58,6 +59,7 @@ def escalate(ticket: Ticket, *, by: User, handoff: HandoffInput) -> TicketEvent:
     _land_unassigned(ticket, by=by)
     ticket.update_due_at = sla.escalation_update_due(utcnow(), ticket.priority)
     ticket.due_at = sla.queue_key(ticket.status, ticket.update_due_at)
+    sla.refresh(ticket)
     ticket_escalated.send(ticket, event=event, handoff=record, by=by)
     return event
 
@@ -80,11 +82,12 @@ def return_to_level(ticket: Ticket, *, to_level: int, by: User,
                      articles_checked=handoff.articles_checked.strip())
     ticket.handoffs.append(record)
     _land_unassigned(ticket, by=by)
+    sla.refresh(ticket)
     ticket_returned.send(ticket, event=event, handoff=record, by=by)
     return event
 
 
-def _land_unassigned(ticket: Ticket, *, by: User) -> None:
+def _land_unassigned(ticket: Ticket, *, by: User | None) -> None:
     if ticket.assignee is not None:
         ticket.record(EventKind.assignee, actor=by, old=ticket.assignee.name, new=None)
         ticket.assignee = None

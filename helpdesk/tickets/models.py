@@ -107,6 +107,7 @@ class EventKind(enum.StrEnum):
     assignee = "assignee"
     reply = "reply"
     note = "note"
+    sla_breach = "sla_breach"      # a service-level deadline passed (staff only; no actor)
 
 
 class Category(db.Model):

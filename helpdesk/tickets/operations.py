@@ -83,6 +83,7 @@ def file_ticket(data: NewTicket, *, requester: User, by: User,
     ticket.update_due_at = ticket.first_response_due_at
     ticket.due_at = sla.queue_key(ticket.status, ticket.update_due_at)
     ticket.record(EventKind.created, actor=by, new=data.channel.value)
+    sla.refresh(ticket, now)
     if attachments:
         ticket.messages.append(Message(author=requester, body="", body_html="",
                                        is_internal=False,
@@ -128,6 +129,7 @@ def add_message(ticket: Ticket, *, author: User, body: str, internal: bool = Fal
         _after_public_reply(ticket, author=author, status_after=status_after)
     elif status_after is not None and status_after != ticket.status:
         _set_status(ticket, status_after, by=author)
+    sla.refresh(ticket)
     db.session.flush()
     ticket_replied.send(ticket, message=message, by=author)
     if article_ids:
@@ -202,6 +204,8 @@ def update_ticket(ticket: Ticket, *, by: User, changes: TicketChanges) -> list[s
                       new=changes.category.name_en)
         ticket.category = changes.category
         changed.append("category")
+    if changed:
+        sla.refresh(ticket)
     return changed
 
 
@@ -216,6 +220,7 @@ def customer_close(ticket: Ticket, *, by: User) -> None:
     ticket.closed_at = utcnow()
     ticket.resolved_at = ticket.resolved_at or ticket.closed_at
     ticket.due_at = sla.queue_key(ticket.status, ticket.update_due_at)
+    sla.refresh(ticket)
     ticket_status_changed.send(ticket, old=old, new=Status.closed, by=by)
 
 
@@ -240,4 +245,5 @@ def assign(ticket: Ticket, *, by: User, assignee: User | None) -> None:
     ticket.assignee = assignee
     if ticket.status == Status.new:
         _set_status(ticket, Status.open, by=by)
+    sla.refresh(ticket)
     ticket_assigned.send(ticket, assignee=assignee, by=by)

@@ -70,6 +70,7 @@ def render_ticket(ticket: Ticket, *, message_form=None, update_form=None, status
                          and e.id > conflict_after],
         ask_confirmation=ask_confirmation,
         next_update=sla.customer_next_update(ticket.status, ticket.update_due_at, utcnow()),
+        promise=None if staff else sla.customer_promise(ticket, utcnow()),
         may=may,
         return_levels=perms.return_targets(user, ticket),
         panels=([panel(ticket) for panel in registry.entries(registry.STAFF_PANELS)]

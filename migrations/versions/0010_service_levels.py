@@ -26,14 +26,16 @@ def upgrade():
     sa.UniqueConstraint('name', name=op.f('uq_sla_calendar_name'))
     )
     op.create_table('sla_level_target',
-    sa.Column('level', sa.SmallInteger(), autoincrement=False, nullable=False),
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('level', sa.SmallInteger(), nullable=False),
     sa.Column('take_minutes', sa.Integer(), nullable=False),
     sa.Column('answer_minutes', sa.Integer(), nullable=False),
     sa.Column('lead_id', sa.Integer(), nullable=True),
     sa.Column('version', sa.Integer(), nullable=False),
     sa.CheckConstraint('level BETWEEN 1 AND 3', name=op.f('ck_sla_level_target_level_range')),
     sa.ForeignKeyConstraint(['lead_id'], ['user.id'], name=op.f('fk_sla_level_target_lead_id_user'), ondelete='SET NULL'),
-    sa.PrimaryKeyConstraint('level', name=op.f('pk_sla_level_target'))
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_sla_level_target')),
+    sa.UniqueConstraint('level', name=op.f('uq_sla_level_target_level'))
     )
     op.create_table('sla_policy',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -64,7 +66,8 @@ def upgrade():
         batch_op.create_index('ix_sla_breach_recorded', ['recorded_at'], unique=False)
 
     op.create_table('sla_clock',
-    sa.Column('ticket_id', sa.Integer(), autoincrement=False, nullable=False),
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('ticket_id', sa.Integer(), nullable=False),
     sa.Column('level', sa.SmallInteger(), nullable=False),
     sa.Column('paused', sa.Boolean(), nullable=False),
     sa.Column('first_response_due_at', sa.DateTime(), nullable=True),
@@ -74,7 +77,8 @@ def upgrade():
     sa.Column('answer_due_at', sa.DateTime(), nullable=True),
     sa.Column('next_check_at', sa.DateTime(), nullable=True),
     sa.ForeignKeyConstraint(['ticket_id'], ['ticket.id'], name=op.f('fk_sla_clock_ticket_id_ticket'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('ticket_id', name=op.f('pk_sla_clock'))
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_sla_clock')),
+    sa.UniqueConstraint('ticket_id', name=op.f('uq_sla_clock_ticket_id'))
     )
     with op.batch_alter_table('sla_clock', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_sla_clock_next_check_at'), ['next_check_at'], unique=False)

@@ -83,6 +83,14 @@ def test_customer_sees_a_next_update_only_while_support_owes_one():
 
 
 # -- operations keep update_due_at and due_at consistent ---------------------------------
+# These are the around-the-clock rules, which hold when no feature provides due times
+# (registry.DUE_TIMES); with service levels the due times are in working time
+# (tests/web/test_sla_*.py).
+
+@pytest.fixture
+def app_config(app_config):
+    return {**app_config, "FEATURES": "notifications,kb"}
+
 
 def _consistent(ticket):
     return ticket.due_at == sla.queue_key(ticket.status, ticket.update_due_at)

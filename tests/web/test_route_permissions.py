@@ -32,6 +32,7 @@ from werkzeug.exceptions import MethodNotAllowed
 from helpdesk.accounts.tokens import make_confirm_token, make_reset_token
 from helpdesk.extensions import db, login_manager
 from helpdesk.notifications.models import MailStatus, OutboxMail
+from helpdesk.service_levels.models import SlaCalendar, SlaLevelTarget, SlaPolicy
 from kb import curation, feedback, index
 from kb.models import FeedbackKind, Visibility
 from tests.factories import PASSWORD, flashes, login_session_id
@@ -183,6 +184,36 @@ ROUTES = {
         C("/admin/mail/retry-failed", GET=NO_GET, POST=admin_only(DONE), also=("mail",)),
     ),
     "health.healthz": (C("/healthz", GET=everyone(OK), also=("search_index",)),),
+    # -- service levels: the rules for admins, the report for levels 2 and 3 too ---------
+    "service_levels.settings": (
+        C("/admin/service-levels", GET=admin_only(OK), POST=admin_only(DONE), data={
+            **{day: "08:00-18:00" for day in ("mon", "tue", "wed", "thu", "fri")},
+            "sat": "", "sun": "", "timezone": "Europe/Berlin", "country": "DE",
+            "subdivision": "", "closed_dates": "2030-12-24", "version": "{sla_calendar}"}),
+    ),
+    "service_levels.settings_new_policy": (
+        C("/admin/service-levels/policies/new?priority=high&category={category.id}",
+          GET=admin_only(OK)),
+    ),
+    "service_levels.settings_policy": (
+        C("/admin/service-levels/policies/urgent/all", GET=admin_only(OK),
+          POST=admin_only(DONE), data={"first_response": "1.5", "next_update": "2",
+                                       "resolution": "8", "auto_escalate": "y",
+                                       "version": "{sla_policy}"}),
+        C("/admin/service-levels/policies/high/{category.id}", GET=admin_only(OK),
+          POST=admin_only(DONE), data={"first_response": "2", "next_update": "4",
+                                       "resolution": "16", "version": "0"}),
+    ),
+    "service_levels.settings_level": (
+        C("/admin/service-levels/levels/2", GET=admin_only(OK), POST=admin_only(DONE),
+          data={"take": "1", "answer": "3", "lead": "", "version": "{sla_level}"}),
+    ),
+    "service_levels.report": (
+        C("/sla/report", GET=(LOGIN, 404, NA, 404, OK, OK, OK), also=("ticket1",)),
+    ),
+    "service_levels.report_csv": (
+        C("/sla/report.csv", GET=(LOGIN, 404, NA, 404, OK, OK, OK), also=("ticket1",)),
+    ),
     # -- tickets -------------------------------------------------------------------------
     "tickets.home": (C("/", GET=(LOGIN, OK, NA, OK, OK, OK, OK)),),
     "tickets.my_tickets": (
@@ -517,6 +548,12 @@ class World:
                     title=article.title, body="Some more helpful text.",
                     visibility=Visibility.public), by=self.make_article.editor)
             return article
+        if name in ("sla_calendar", "sla_policy", "sla_level"):
+            # The version of the service-level row the form changes (0: not saved yet).
+            model, where = {"sla_calendar": (SlaCalendar, SlaCalendar.name == "default"),
+                            "sla_policy": (SlaPolicy, SlaPolicy.scope == "urgent:*"),
+                            "sla_level": (SlaLevelTarget, SlaLevelTarget.level == 2)}[name]
+            return str(db.session.scalar(sa.select(model.version).where(where)) or 0)
         if name == "feedback":
             return feedback.add_feedback(self["article_public"], kind=FeedbackKind.outdated,
                                          text="The screenshots are old", by=self["admin"])

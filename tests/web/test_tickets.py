@@ -155,7 +155,10 @@ def test_markdown_is_sanitized_on_the_ticket_page_and_in_the_preview(client, mak
     for html in (page, preview):
         assert "<strong>still bold</strong>" in html
         tags = _tags(html)
-        assert [a for t, a in tags if t == "script"] in ([], [{"src": "/static/app.js"}])
+        # The page's own scripts only (sla.js: the service levels' time-zone cookie).
+        assert [a for t, a in tags if t == "script" and a != {"src": "/static/sla.js",
+                                                              "defer": None}] \
+            in ([], [{"src": "/static/app.js"}])
         assert not [t for t, _a in tags if t in ("svg", "math", "iframe", "object")]
         for tag, attrs in tags:
             assert not [name for name in attrs if name.startswith("on")], (tag, attrs)
@@ -430,6 +433,15 @@ def test_specialist_returns_to_level_1_with_instructions(client, make, login_as,
     assert mailbox.to(ticket.requester.email) == []
 
 
+@pytest.fixture
+def app_config(app_config, request):
+    """The suite's settings; a test may name the features it runs with (indirect)."""
+    features = getattr(request, "param", None)
+    return {**app_config, "FEATURES": features} if features is not None else app_config
+
+
+# Without a due-time provider (service levels phrase it in words: tests/web/test_sla_*.py).
+@pytest.mark.parametrize("app_config", ["notifications,kb"], indirect=True)
 @pytest.mark.parametrize("language, shown", [("en", "1/15/30, 1:00 PM"),
                                              ("de", "15.01.30, 13:00")])
 def test_expected_update_is_shown_in_local_time(client, make, login_as, language, shown):

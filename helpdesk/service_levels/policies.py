@@ -1,0 +1,169 @@
+"""The service-level settings in force: the calendar, the policies and the level targets.
+
+Read once per transaction (`current`), as plain frozen data, from the database; what is
+missing there is taken from the defaults below, so pages never write to read. The rows are
+created (`ensure_defaults`) by the units of work that write anyway: ticket changes, the
+administration, `sla tick` and the demo. Creating them is safe in two processes at once.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+from helpdesk.database import write_declared
+from helpdesk.extensions import db
+from helpdesk.service_levels.models import (
+    DEFAULT_CALENDAR,
+    SlaCalendar,
+    SlaLevelTarget,
+    SlaPolicy,
+)
+from helpdesk.service_levels.working_time import BusinessCalendar
+from helpdesk.tickets.models import Priority
+
+# Minutes of working time: first response, next update, resolution.
+DEFAULT_POLICIES: dict[Priority, tuple[int, int, int]] = {
+    Priority.urgent: (60, 120, 8 * 60),
+    Priority.high: (4 * 60, 8 * 60, 24 * 60),
+    Priority.normal: (8 * 60, 24 * 60, 72 * 60),
+    Priority.low: (24 * 60, 48 * 60, 120 * 60),
+}
+# Minutes of working time for an escalated ticket to be taken and answered at its level.
+DEFAULT_LEVEL_TARGETS: dict[int, tuple[int, int]] = {2: (2 * 60, 4 * 60), 3: (4 * 60, 8 * 60)}
+LEVELS_WITH_TARGETS = (2, 3)
+
+_CACHE_KEY = "helpdesk_sla_settings"
+
+
+@dataclass(frozen=True)
+class Policy:
+    """One policy's targets (working time)."""
+
+    id: int | None
+    priority: Priority
+    category_id: int | None
+    first_response: timedelta
+    next_update: timedelta
+    resolution: timedelta
+    auto_escalate: bool = False
+
+
+@dataclass(frozen=True)
+class LevelTargets:
+    level: int
+    take: timedelta
+    answer: timedelta
+    lead_id: int | None = None
+
+
+@dataclass(frozen=True)
+class Settings:
+    calendar: BusinessCalendar
+    policies: dict[str, Policy]
+    levels: dict[int, LevelTargets]
+
+    def policy_for(self, priority: Priority, category_id: int | None) -> Policy:
+        """The category's policy for `priority`, else the priority's own."""
+        if category_id is not None:
+            found = self.policies.get(SlaPolicy.scope_of(priority, category_id))
+            if found is not None:
+                return found
+        return self.policies.get(SlaPolicy.scope_of(priority, None)) or _default_policy(priority)
+
+
+def _default_policy(priority: Priority) -> Policy:
+    first, update, resolution = DEFAULT_POLICIES[priority]
+    return Policy(None, priority, None, timedelta(minutes=first), timedelta(minutes=update),
+                  timedelta(minutes=resolution))
+
+
+def _policy(row: SlaPolicy) -> Policy:
+    return Policy(row.id, row.priority, row.category_id, row.first_response, row.next_update,
+                  row.resolution, row.auto_escalate)
+
+
+def current() -> Settings:
+    """The settings in force, read once per transaction."""
+    session = db.session()
+    found = session.info.get(_CACHE_KEY)
+    if found is None:
+        found = session.info[_CACHE_KEY] = _load()
+    return found
+
+
+def forget() -> None:
+    """Read the settings again on next use (after a change in this transaction)."""
+    db.session().info.pop(_CACHE_KEY, None)
+
+
+def _load() -> Settings:
+    row = db.session.scalar(sa.select(SlaCalendar).where(SlaCalendar.name == DEFAULT_CALENDAR))
+    calendar = row.calendar() if row is not None else BusinessCalendar()
+    policies = {SlaPolicy.scope_of(p, None): _default_policy(p) for p in Priority}
+    policies.update({row.scope: _policy(row) for row in db.session.scalars(sa.select(SlaPolicy))})
+    levels = {level: LevelTargets(level, timedelta(minutes=take), timedelta(minutes=answer))
+              for level, (take, answer) in DEFAULT_LEVEL_TARGETS.items()}
+    levels.update({row.level: LevelTargets(row.level, row.take, row.answer, row.lead_id)
+                   for row in db.session.scalars(sa.select(SlaLevelTarget))})
+    return Settings(calendar, policies, levels)
+
+
+def ensure_defaults() -> bool:
+    """Create the default calendar, policies and level targets that are missing.
+
+    Returns whether it created any. Safe when another process does the same at once:
+    an insert that meets an existing row does nothing. The caller commits.
+    """
+    created = 0
+    if db.session.scalar(sa.select(SlaCalendar.id).where(
+            SlaCalendar.name == DEFAULT_CALENDAR)) is None:
+        row = SlaCalendar(name=DEFAULT_CALENDAR)
+        row.set_calendar(BusinessCalendar())
+        created += _insert_missing(SlaCalendar, [{"name": row.name, "settings": row.settings,
+                                                  "version": 1}], "name")
+    scopes = set(db.session.scalars(sa.select(SlaPolicy.scope)))
+    rows = [{"scope": SlaPolicy.scope_of(p, None), "priority": p.value, "category_id": None,
+             "first_response_minutes": first, "next_update_minutes": update,
+             "resolution_minutes": resolution, "auto_escalate": False, "version": 1}
+            for p, (first, update, resolution) in DEFAULT_POLICIES.items()
+            if SlaPolicy.scope_of(p, None) not in scopes]
+    created += _insert_missing(SlaPolicy, rows, "scope")
+    levels = set(db.session.scalars(sa.select(SlaLevelTarget.level)))
+    rows = [{"level": level, "take_minutes": take, "answer_minutes": answer, "version": 1}
+            for level, (take, answer) in DEFAULT_LEVEL_TARGETS.items() if level not in levels]
+    created += _insert_missing(SlaLevelTarget, rows, "level")
+    if created:
+        forget()
+    return bool(created)
+
+
+def ensure_defaults_if_writing() -> None:
+    """`ensure_defaults` in a unit of work that declared it writes (never in a page view)."""
+    if write_declared() and _CACHE_KEY not in db.session().info:
+        ensure_defaults()
+
+
+def _insert_missing(model, rows: list[dict], key: str) -> int:
+    """Insert `rows`, skipping any whose `key` exists (also one inserted concurrently)."""
+    if not rows:
+        return 0
+    dialect = db.session.get_bind().dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    elif dialect == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert
+    else:       # pragma: no cover (the app runs on SQLite and PostgreSQL)
+        raise RuntimeError(f"no insert-or-skip for {dialect}")
+    result = db.session.execute(insert(model).values(rows)
+                                .on_conflict_do_nothing(index_elements=[key]))
+    return result.rowcount or 0
+
+
+@event.listens_for(Session, "after_commit")
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_at_transaction_end(session, *_args) -> None:
+    session.info.pop(_CACHE_KEY, None)

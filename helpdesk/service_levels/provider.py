@@ -1,0 +1,180 @@
+"""The due-time provider (`registry.DUE_TIMES`): tickets' due times in working time.
+
+The ticket operations call `helpdesk.tickets.sla.refresh` after every change; this
+provider then works the deadlines out from the ticket's history (`deadlines.timeline`)
+with the calendar and policy in force, writes the ticket's due columns (the queue sorts by
+them) and its `SlaClock` row (what `sla tick` checks).
+"""
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from urllib.parse import unquote
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import sqlalchemy as sa
+from babel import dates as babel_dates
+from flask import current_app, has_request_context, request
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from sqlalchemy.orm import selectinload
+
+from helpdesk.clock import utcnow
+from helpdesk.extensions import db
+from helpdesk.service_levels import policies
+from helpdesk.service_levels.deadlines import Fact, Timeline, timeline
+from helpdesk.service_levels.models import SlaClock, Target
+from helpdesk.service_levels.working_time import working_time_between
+from helpdesk.tickets import sla
+from helpdesk.tickets.models import ACTIVE_STATUSES, Status, Ticket
+
+# The cookie static/sla.js sets to the browser's time zone.
+TIMEZONE_COOKIE = "tz"
+
+
+def facts_of(ticket: Ticket) -> list[Fact]:
+    """The ticket's history as the clock reads it (also before the ticket is flushed)."""
+    requester = ticket.requester_id if ticket.requester_id is not None else (
+        ticket.requester.id if ticket.requester is not None else None)
+    facts = []
+    for event in ticket.events:
+        actor = event.actor_id if event.actor_id is not None else (
+            event.actor.id if event.actor is not None else None)
+        facts.append(Fact(str(event.kind), event.created_at,
+                          actor is not None and actor == requester,
+                          event.old_value, event.new_value))
+    return sorted(facts, key=lambda fact: fact.at)
+
+
+def ticket_timeline(ticket: Ticket, now: datetime,
+                    settings: policies.Settings | None = None) -> Timeline:
+    settings = settings or policies.current()
+    policy = settings.policy_for(ticket.priority, ticket.category_id if ticket.category_id
+                                 is not None else (ticket.category.id if ticket.category
+                                                   else None))
+    return timeline(settings.calendar, policy, settings.levels, created_at=ticket.created_at,
+                    status=ticket.status, level=ticket.level, facts=facts_of(ticket), now=now)
+
+
+def working_time_left(due: datetime, now: datetime) -> timedelta:
+    """Working time from `now` until `due` (zero when past)."""
+    calendar = policies.current().calendar
+    return working_time_between(calendar, now.replace(tzinfo=UTC), due.replace(tzinfo=UTC))
+
+
+class WorkingTimeProvider:
+    """Due times in working time (the methods of `helpdesk.tickets.sla.DueTimeProvider`)."""
+
+    def refresh(self, ticket: Ticket, now: datetime) -> None:
+        policies.ensure_defaults_if_writing()
+        line = ticket_timeline(ticket, now)
+        ticket.first_response_due_at = line.first_response.due_at
+        ticket.resolution_due_at = line.resolution.due_at
+        ticket.update_due_at = line.update_due_at
+        ticket.due_at = sla.queue_key(ticket.status, ticket.update_due_at)
+        clock = db.session.scalar(sa.select(SlaClock).where(
+            SlaClock.ticket_id == ticket.id)) if ticket.id is not None else None
+        if clock is None:
+            clock = SlaClock(ticket=ticket)
+            db.session.add(clock)
+        write_clock(clock, ticket, line)
+
+    def deadline_state(self, ticket: Ticket, now: datetime) -> sla.DeadlineState:
+        if ticket.status == Status.waiting_on_customer:
+            return sla.DeadlineState.paused
+        if ticket.status not in (Status.new, Status.open):
+            return sla.DeadlineState.none
+        if ticket.update_due_at <= now:
+            return sla.DeadlineState.breached
+        near = timedelta(minutes=float(current_app.config["SLA_NEAR_BREACH_MINUTES"]))
+        if working_time_left(ticket.update_due_at, now) <= near:
+            return sla.DeadlineState.near
+        return sla.DeadlineState.ok
+
+    def customer_promise(self, ticket: Ticket, now: datetime) -> str | None:
+        if ticket.status not in (Status.new, Status.open) or ticket.update_due_at < now:
+            return None
+        return _("You can expect the next update by %(when)s.",
+                 when=in_words(ticket.update_due_at, now, customer_zone()))
+
+
+def write_clock(clock: SlaClock, ticket: Ticket, line: Timeline) -> None:
+    """Put the timeline's open deadlines on the ticket's clock row."""
+    clock.level = ticket.level
+    clock.paused = line.paused
+    open_ = {d.target: d.due_at for d in line.open_deadlines()}
+    clock.first_response_due_at = open_.get(Target.first_response)
+    clock.next_update_due_at = open_.get(Target.next_update)
+    clock.resolution_due_at = open_.get(Target.resolution)
+    clock.take_due_at = open_.get(Target.take)
+    clock.answer_due_at = open_.get(Target.answer)
+    running = ticket.status in (Status.new, Status.open)
+    clock.next_check_at = min(open_.values()) if running and open_ else None
+
+
+def customer_zone() -> ZoneInfo:
+    """The reader's time zone: the browser's (the cookie sla.js sets), else the calendar's."""
+    name = unquote(request.cookies.get(TIMEZONE_COOKIE, "")) if has_request_context() else ""
+    if name and len(name) < 64:
+        try:
+            return ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError, OSError):
+            pass
+    return policies.current().calendar.zone
+
+
+def in_words(due: datetime, now: datetime, zone: ZoneInfo) -> str:
+    """`due` (naive UTC) as a person says it, in `zone` and the current language:
+    "today at 16:00", "tomorrow at 08:30", "Monday at 08:30", "12 March at 08:30",
+    followed by the time zone's name."""
+    locale = get_locale() or "en"
+    local = due.replace(tzinfo=UTC).astimezone(zone)
+    today = now.replace(tzinfo=UTC).astimezone(zone).date()
+    time_text = babel_dates.format_time(local, "short", tzinfo=zone, locale=locale)
+    days = (local.date() - today).days
+    if days <= 0:
+        when = _("today at %(time)s", time=time_text)
+    elif days == 1:
+        when = _("tomorrow at %(time)s", time=time_text)
+    elif days < 7:
+        when = _("%(weekday)s at %(time)s", time=time_text,
+                 weekday=babel_dates.format_date(local.date(), "EEEE", locale=locale))
+    else:
+        when = _("%(date)s at %(time)s", time=time_text,
+                 date=babel_dates.format_skeleton("MMMMd", local, tzinfo=zone, locale=locale))
+    zone_name = babel_dates.get_timezone_name(local, width="long", uncommon=False,
+                                              locale=locale)
+    return _("%(when)s (%(zone)s)", when=when, zone=zone_name)
+
+
+def recompute_open_tickets(now: datetime | None = None, *, batch: int = 500) -> int:
+    """Work out the due times of every active ticket again (after the calendar or a policy
+    changed). The ticket rows are updated in place, without a new version: nobody's open
+    form goes stale because the rules changed. Returns how many; the caller commits."""
+    now = now or utcnow()
+    settings = policies.current()
+    done, after = 0, 0
+    while True:
+        tickets = db.session.scalars(
+            sa.select(Ticket).where(Ticket.status.in_(ACTIVE_STATUSES), Ticket.id > after)
+            .options(selectinload(Ticket.events)).order_by(Ticket.id).limit(batch)).all()
+        if not tickets:
+            return done
+        clocks = {c.ticket_id: c for c in db.session.scalars(
+            sa.select(SlaClock).where(SlaClock.ticket_id.in_([t.id for t in tickets])))}
+        for ticket in tickets:
+            line = ticket_timeline(ticket, now, settings)
+            update = line.update_due_at
+            db.session.execute(sa.update(Ticket).where(Ticket.id == ticket.id).values(
+                first_response_due_at=line.first_response.due_at,
+                resolution_due_at=line.resolution.due_at, update_due_at=update,
+                due_at=sla.queue_key(ticket.status, update)),
+                execution_options={"synchronize_session": False})
+            clock = clocks.get(ticket.id)
+            if clock is None:
+                clock = SlaClock(ticket_id=ticket.id)
+                db.session.add(clock)
+            write_clock(clock, ticket, line)
+            done += 1
+        after = tickets[-1].id
+        db.session.flush()
+        db.session.expire_all()

@@ -1,0 +1,153 @@
+"""`sla tick`: record the deadlines tickets missed, tell the level once, and escalate when
+a policy says so.
+
+Each missed deadline is one `SlaBreach` row, unique per ticket, target and due time, and
+everything a breach causes (the ticket event, the mail through `signals.sla_breached`, the
+automatic escalation) happens in the transaction that inserted that row, and only when the
+insert took place. A second tick, here or on another host at the same moment, meets the
+row (PostgreSQL makes it wait for the first one's commit) and does nothing: nothing is
+recorded or sent twice. Only clocks whose next deadline has come are read (`next_check_at`,
+indexed), so a tick over many open tickets reads the few that are due.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.exc import StaleDataError
+
+from helpdesk.accounts.models import Role, User
+from helpdesk.clock import utcnow
+from helpdesk.extensions import db
+from helpdesk.service_levels import policies
+from helpdesk.service_levels.models import SlaBreach, SlaClock, Target
+from helpdesk.signals import sla_breached
+from helpdesk.tickets.escalation import HandoffInput, escalate
+from helpdesk.tickets.models import EventKind, Status, Ticket, TicketEvent
+
+log = logging.getLogger(__name__)
+BATCH = 500
+_ORDER = (Target.first_response, Target.take, Target.answer, Target.next_update,
+          Target.resolution)
+
+
+@dataclass
+class TickReport:
+    checked: int = 0
+    breaches: int = 0
+    escalated: int = 0
+
+
+def tick(now: datetime | None = None, *, batch: int = BATCH) -> TickReport:
+    """Apply every deadline missed by `now`, a batch of clocks per transaction (commits)."""
+    now = now or utcnow()
+    report = TickReport()
+    policies.ensure_defaults()
+    db.session.commit()
+    seen: set[int] = set()
+    while True:
+        query = (sa.select(SlaClock).where(SlaClock.next_check_at <= now)
+                 .order_by(SlaClock.next_check_at, SlaClock.ticket_id).limit(batch)
+                 .options(selectinload(SlaClock.ticket)))
+        if db.session.get_bind().dialect.name == "postgresql":
+            # Two ticks at once share the work; the unique breach row guards the rest.
+            query = query.with_for_update(skip_locked=True, of=SlaClock)
+        clocks = [c for c in db.session.scalars(query) if c.ticket_id not in seen]
+        if not clocks:
+            db.session.commit()
+            return report
+        for clock in clocks:
+            seen.add(clock.ticket_id)
+            report.checked += 1
+            _check(clock, now, report)
+        db.session.commit()
+
+
+def _check(clock: SlaClock, now: datetime, report: TickReport) -> None:
+    ticket = clock.ticket
+    if ticket.status not in (Status.new, Status.open) or clock.paused:
+        clock.next_check_at = None
+        return
+    missed = sorted(((target, due) for target, due in clock.open_deadlines().items()
+                     if due <= now), key=lambda item: _ORDER.index(item[0]))
+    for target, due in missed:
+        breach = record_breach(ticket, target, due, level=clock.level, now=now)
+        if breach is None:
+            continue
+        report.breaches += 1
+        if (target == Target.first_response and ticket.level < 3
+                and _auto_escalates(ticket) and auto_escalate(ticket, breach)):
+            report.escalated += 1
+    future = [due for due in clock.open_deadlines().values() if due > now]
+    clock.next_check_at = min(future) if future and ticket.status in (
+        Status.new, Status.open) and not clock.paused else None
+
+
+def _insert():
+    dialect = db.session.get_bind().dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert
+
+
+def record_breach(ticket: Ticket, target: Target, due: datetime, *, level: int,
+                  now: datetime) -> SlaBreach | None:
+    """Record that `ticket` missed `target` due at `due`, with its ticket event, and tell
+    the level: once. Returns the breach, or None when it was recorded before."""
+    inserted = db.session.execute(
+        _insert()(SlaBreach)
+        .values(ticket_id=ticket.id, target=target, due_at=due, level=level, recorded_at=now)
+        .on_conflict_do_nothing(index_elements=["ticket_id", "target", "due_at"])
+        .returning(SlaBreach.id)).scalar()
+    if inserted is None:
+        return None
+    breach = db.session.get(SlaBreach, inserted)
+    # Straight into the history: the ticket itself (and its version) stays as it is, so
+    # nobody's open form goes stale because a deadline passed.
+    db.session.add(TicketEvent(ticket_id=ticket.id, kind=EventKind.sla_breach, actor_id=None,
+                               old_value=target.value, new_value=due.isoformat(),
+                               created_at=now))
+    sla_breached.send(ticket, breach=breach, recipients=breach_recipients(ticket.level))
+    return breach
+
+
+def breach_recipients(level: int) -> list[User]:
+    """Who hears of a breach at `level`: the level's lead if one is set, else its agents."""
+    targets = policies.current().levels.get(level)
+    if targets is not None and targets.lead_id is not None:
+        lead = db.session.get(User, targets.lead_id)
+        if lead is not None and lead.is_active_account:
+            return [lead]
+    return list(db.session.scalars(sa.select(User).where(
+        User.role == Role.agent, User.level == level,
+        User.is_active_account.is_(True)).order_by(User.id)))
+
+
+def _auto_escalates(ticket: Ticket) -> bool:
+    return policies.current().policy_for(ticket.priority, ticket.category_id).auto_escalate
+
+
+def auto_escalate(ticket: Ticket, breach: SlaBreach) -> bool:
+    """Escalate `ticket` one level up as the system, saying why in the hand-off."""
+    with force_locale(current_app.config["DEFAULT_LOCALE"]):
+        handoff = HandoffInput(
+            summary=_("Escalated automatically: the first response was due %(due)s and "
+                      "level %(level)d had not answered.",
+                      due=breach.due_at.strftime("%Y-%m-%d %H:%M UTC"), level=ticket.level),
+            tried=_("Nothing: the service-level policy escalates a ticket whose first "
+                    "response is late."))
+    try:
+        with db.session.begin_nested():
+            escalate(ticket, by=None, handoff=handoff)
+    except (ValueError, StaleDataError) as exc:    # at the top already, or changed meanwhile
+        log.warning("could not escalate %s automatically: %s", ticket.ref, exc)
+        return False
+    return True
