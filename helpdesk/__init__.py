@@ -22,7 +22,8 @@ ROOT = Path(__file__).resolve().parent.parent
 
 # Short names of the feature packages that come with the helpdesk (setting FEATURES).
 FEATURE_MODULES = {"notifications": "helpdesk.notifications", "kb": "kb",
-                   "service_levels": "helpdesk.service_levels"}
+                   "mail_in": "helpdesk.mail_in", "service_levels": "helpdesk.service_levels",
+                   "problems": "helpdesk.problems"}
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -151,6 +152,7 @@ def _register_blueprints(app: Flask) -> None:
     import helpdesk.accounts.views  # noqa: F401
     import helpdesk.admin.views  # noqa: F401
     import helpdesk.tickets.agent_views  # noqa: F401
+    import helpdesk.tickets.merge_views  # noqa: F401
     import helpdesk.tickets.views  # noqa: F401
     from helpdesk import health
     from helpdesk.accounts import bp as accounts_bp

@@ -96,12 +96,26 @@ DEFAULTS: dict[str, object] = {
     # The feature packages the factory loads, in this order (comma-separated): a short
     # name (notifications, kb) or a module path with an `init_app(app)`. "none": the core,
     # accounts, tickets and administration only.
-    "FEATURES": "notifications,kb,service_levels",
+    "FEATURES": "notifications,kb,mail_in,service_levels,problems",
     # Service levels (helpdesk/service_levels): how often each web process runs `sla tick`
     # in a background thread (seconds; 0: never, e.g. when cron runs `helpdesk sla tick`;
     # never under TESTING), and how little working time left marks a deadline as near.
     "SLA_TICK_SECONDS": 60.0,
     "SLA_NEAR_BREACH_MINUTES": 60,
+    # Mail in (helpdesk/mail_in): the IMAP mailboxes `helpdesk mail fetch` reads, URLs
+    # separated by spaces or commas, imap[s]://USER:PASSWORD@HOST[:PORT]/FOLDER with the
+    # options ?name=NAME, unknown=refuse, processed=FOLDER, starttls=yes (see
+    # helpdesk/mail_in/mailbox.py); how often `fetch --watch` looks without IDLE (seconds).
+    "MAIL_IMAP_URLS": "",
+    "MAIL_IMAP_POLL_SECONDS": 60.0,
+    # The largest message taken in (bytes); a larger one is kept in the quarantine.
+    "MAIL_IN_MAX_BYTES": 25 * 1024 * 1024,
+    # Mails per sender address and hour that may file or reach tickets; more are
+    # quarantined (no ticket storm).
+    "MAIL_IN_MAX_PER_SENDER_PER_HOUR": 20,
+    # List-Ids under which customers' mail reaches us (support@ as a Google group),
+    # comma-separated: such mail is no list mail.
+    "MAIL_IN_OWN_LIST_IDS": "",
 }
 
 # The languages of the interface and of articles, each named in itself: the one list the

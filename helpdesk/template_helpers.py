@@ -50,6 +50,16 @@ def new_ticket_form_includes() -> tuple[str, ...]:
     return registry.entries(registry.NEW_TICKET_FORM)
 
 
+def message_extras(ticket) -> dict:
+    """What features show under the ticket's messages (mail in: the quoted text, the
+    original), by message id; None is the ticket's own text."""
+    found: dict = {}
+    for provider in registry.entries(registry.MESSAGE_EXTRAS):
+        for key, items in provider(ticket).items():
+            found.setdefault(key, []).extend(items)
+    return found
+
+
 def _label(enum_cls, value):
     return enum_cls(value).label if value in enum_cls._value2member_map_ else (value or "—")
 
@@ -70,6 +80,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["extra_nav_items"] = extra_nav_items
     app.jinja_env.globals["extra_admin_tabs"] = extra_admin_tabs
     app.jinja_env.globals["new_ticket_form_includes"] = new_ticket_form_includes
+    app.jinja_env.globals["message_extras"] = message_extras
     app.jinja_env.globals["status_label"] = lambda value: _label(Status, value)
     app.jinja_env.globals["priority_label"] = lambda value: _label(Priority, value)
     app.jinja_env.globals["upload_field_attrs"] = attachments.upload_field_attrs

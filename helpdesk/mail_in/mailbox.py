@@ -6,6 +6,10 @@ A mailbox is configured by URL::
     imap://USER:PASSWORD@HOST[:PORT]/FOLDER[?processed=FOLDER][&starttls=yes]
     imaps://USER:PASSWORD@HOST[:PORT]/FOLDER[?processed=FOLDER]
 
+and, for the pipeline (helpdesk/mail_in/cli.py), ``name=NAME`` (the mailbox's name in the
+administration) and ``unknown=refuse`` (answer senders without an account politely instead
+of filing a ticket; ``unknown=accept`` is the default).
+
 User, password and folders are percent-decoded (write ``@`` as ``%40``, ``/`` as ``%2F``,
 ``:`` as ``%3A``, ``%`` as ``%25``, ``#`` as ``%23``, ``?`` as ``%3F``); the folder defaults
 to ``INBOX``, a nested folder is written with the server's own separator
@@ -117,6 +121,8 @@ class MailboxConfig:
     tls: bool = False                  # imaps: TLS from the first byte
     starttls: bool = False
     processed_folder: str | None = None
+    name: str | None = None            # the mailbox's name for the pipeline
+    unknown: str = "accept"            # unknown senders: "accept" or "refuse"
 
     @classmethod
     def from_url(cls, url: str) -> MailboxConfig:
@@ -133,7 +139,7 @@ class MailboxConfig:
         if parts.username is None or parts.password is None:
             raise MailboxError("the mailbox URL needs a user and a password (imap://USER:PASSWORD@HOST/)")
         query = parse_qs(parts.query, keep_blank_values=True)
-        unknown = set(query) - {"processed", "starttls"}
+        unknown = set(query) - {"processed", "starttls", "name", "unknown"}
         if unknown:
             raise MailboxError("unknown option(s) in the mailbox URL: "
                                + ", ".join(sorted(unknown)))
@@ -141,12 +147,17 @@ class MailboxConfig:
         if starttls and scheme == "imaps":
             raise MailboxError("starttls is for imap://; imaps:// is TLS already")
         processed = query.get("processed", [None])[-1] or None
+        senders = query.get("unknown", ["accept"])[-1].strip().lower() or "accept"
+        if senders not in ("accept", "refuse"):
+            raise MailboxError(f"unknown= takes accept or refuse, not {senders!r}")
+        name = " ".join(query.get("name", [""])[-1].split())[:100] or None
         folder = unquote(parts.path.lstrip("/")) or "INBOX"
         if processed == folder:
             raise MailboxError("the processed folder must not be the folder that is read")
         return cls(host=parts.hostname, port=port, username=unquote(parts.username),
                    password=unquote(parts.password), folder=folder, tls=scheme == "imaps",
-                   starttls=starttls, processed_folder=processed)
+                   starttls=starttls, processed_folder=processed, name=name,
+                   unknown=senders)
 
     def redacted(self) -> str:
         """The URL without the password, for logs and messages."""

@@ -46,13 +46,14 @@ class Bodies:
 
 
 def render(template: str, *, subject: str, invites_reply: bool = False,
-           **context) -> Bodies:
+           footer: str | None = None, **context) -> Bodies:
     """Render `notifications/<template>.txt` as the text and the HTML of a mail, in the
-    current locale. `invites_reply` puts the reply marker on top (mails about a ticket)."""
+    current locale. `invites_reply` puts the reply marker on top (mails about a ticket);
+    `footer` replaces the line that says why the recipient gets the mail."""
     name = f"notifications/{template}.txt"
     marker = mail_threading.reply_marker() if invites_reply else None
-    footer = _("You receive this e-mail because you have an account at %(site)s.",
-               site=context.get("site_name") or current_app.config["SITE_NAME"])
+    footer = footer or _("You receive this e-mail because you have an account at %(site)s.",
+                         site=context.get("site_name") or current_app.config["SITE_NAME"])
 
     text = render_template(name, message_text=lambda message: message.body, **context)
     text = "\n\n".join(part for part in (marker, text.strip("\n")) if part)

@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.orm import Session
 
-from helpdesk import mail_threading
+from helpdesk import mail_threading, registry
 from helpdesk.clock import utcnow
 from helpdesk.extensions import db
 from helpdesk.notifications.models import MailStatus, OutboxMail
@@ -38,7 +38,9 @@ def queue(*, to: str, to_name: str, subject: str, body: str, body_html: str | No
     a `ticket` is threaded: it follows the ticket's previous mail to the same address
     (or `in_reply_to`, a mail it answers), under the ticket's thread root. `automatic`
     marks a notice no person wrote (Auto-Submitted), so auto-responders leave it alone.
-    Every header is fixed here, so each attempt sends the same bytes.
+    Every header is fixed here, so each attempt sends the same bytes. A mail to an address
+    that a check of registry.MAIL_RECIPIENT_CHECKS objects to (it bounces) is kept as
+    failed, with the reason, and not sent (an admin may retry it).
 
     With the in-process sender on (MAIL_SEND_IN_BACKGROUND), the row is claimed for
     this process already, so it is sent right after the commit without another write.
@@ -63,8 +65,14 @@ def queue(*, to: str, to_name: str, subject: str, body: str, body_html: str | No
         previous = in_reply_to or _previous_message_id(ticket, to)
         row.in_reply_to = previous or root
         row.references = mail_threading.references(root, previous)
+    elif in_reply_to:
+        row.in_reply_to = row.references = in_reply_to
     row.extra_headers = json.dumps(_extra_headers(automatic))
-    if config.get("MAIL_SEND_IN_BACKGROUND", True):
+    refusal = next((reason for check in registry.entries(registry.MAIL_RECIPIENT_CHECKS)
+                    if (reason := check(to))), None)
+    if refusal:
+        row.status, row.last_error = MailStatus.failed, str(refusal)[:500]
+    elif config.get("MAIL_SEND_IN_BACKGROUND", True):
         row.status = MailStatus.sending
         row.attempts = 1
         row.claimed_until = now + lease()

@@ -28,6 +28,7 @@ def connect(app: Flask) -> None:
             (signals.password_reset_requested, on_password_reset),
             (signals.email_confirmation_requested, on_confirmation_requested),
             (signals.registration_for_existing_account, on_registration_for_existing),
+            (signals.unknown_sender_refused, on_unknown_sender_refused),
             (signals.sla_breached, on_sla_breached)):
         registry.connect(app, signal, receiver)
 
@@ -158,3 +159,23 @@ def on_registration_for_existing(user: User, **_extra) -> None:
     _send(user, "registration_for_existing_account",
           lambda: _("Someone tried to create an account with your address"), automatic=True,
           login_link=_link("accounts.login"), reset_link=_link("accounts.forgot_password"))
+
+
+def on_unknown_sender_refused(_received, *, address: str, name: str, language: str | None,
+                              subject: str, in_reply_to: str | None = None, **_extra) -> None:
+    """A mailbox that takes mail only from customers with an account refused a mail: one
+    polite automatic answer (Auto-Submitted, so no auto-responder answers it), in the
+    language the mail was written in."""
+    if current_app.config.get("MAIL_SUPPRESS"):
+        return
+    site = current_app.config["SITE_NAME"]
+    with force_locale(language or current_app.config["DEFAULT_LOCALE"]):
+        title = _("Automatic reply: %(subject)s", subject=subject) if subject else \
+            _("Automatic reply from %(site)s", site=site)
+        parts = bodies.render(
+            "unknown_sender_refused", subject=title, name=name, original_subject=subject,
+            site_name=site, register_link=_link("accounts.register"),
+            footer=_("You receive this automatic answer because you wrote to %(site)s.",
+                     site=site))
+    mail.queue(to=address, to_name=name, subject=title, body=parts.text,
+               body_html=parts.html, automatic=True, in_reply_to=in_reply_to)

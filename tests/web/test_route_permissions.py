@@ -31,6 +31,8 @@ from werkzeug.exceptions import MethodNotAllowed
 
 from helpdesk.accounts.tokens import make_confirm_token, make_reset_token
 from helpdesk.extensions import db, login_manager
+from helpdesk.mail_in import pipeline as mail_in
+from helpdesk.mail_in.models import ReceivedMail
 from helpdesk.notifications.models import MailStatus, OutboxMail
 from helpdesk.service_levels.models import SlaCalendar, SlaLevelTarget, SlaPolicy
 from kb import curation, feedback, index
@@ -182,6 +184,22 @@ ROUTES = {
     ),
     "notifications.retry_failed": (
         C("/admin/mail/retry-failed", GET=NO_GET, POST=admin_only(DONE), also=("mail",)),
+    ),
+    # Mail in: the quarantine is the admins'; the original of a mail that reached a ticket
+    # is for staff who see the ticket (never for customers, not even the sender).
+    "mail_in.quarantine": (
+        C("/admin/mail-in/", GET=admin_only(OK), also=("quarantined_mail", "mailed1")),
+    ),
+    "mail_in.retry": (
+        C("/admin/mail-in/{quarantined_mail.id}/retry", GET=NO_GET, POST=admin_only(DONE)),
+    ),
+    "mail_in.discard": (
+        C("/admin/mail-in/{quarantined_mail.id}/discard", GET=NO_GET, POST=admin_only(DONE)),
+    ),
+    "mail_in.raw_mail": (
+        C("/admin/mail-in/{mailed1.id}/raw", GET=(LOGIN, 404, 404, OK, OK, OK, OK)),
+        C("/admin/mail-in/{mailed3.id}/raw", GET=(LOGIN, 404, 404, 404, 404, OK, OK)),
+        C("/admin/mail-in/{quarantined_mail.id}/raw", GET=admin_only(OK)),
     ),
     "health.healthz": (C("/healthz", GET=everyone(OK), also=("search_index",)),),
     # -- service levels: the rules for admins, the report for levels 2 and 3 too ---------
@@ -379,7 +397,7 @@ ROUTES = {
 
 _GET_ANSWERS = {OK, LOGIN, 403, 404, 405, NA}
 _POST_ANSWERS = {DONE, SAME, LOGIN, 400, 403, 404, NA}
-_OWNED_OBJECTS = ("{ticket", "{receipt", "{note_file")
+_OWNED_OBJECTS = ("{ticket", "{receipt", "{note_file", "{mailed")
 
 
 # -- the table is complete and well-formed --------------------------------------------
@@ -527,6 +545,18 @@ class World:
             return True
         if name == "search_index":
             return index.rebuild(self.app)
+        if name.startswith("mailed"):           # the customer's mail into ticket<level>
+            ticket, customer = self[f"ticket{name[-1]}"], self["customer"]
+            raw = (f"From: {customer.name} <{customer.email}>\r\nTo: support@example.com\r\n"
+                   f"Subject: Re: [{ticket.ref}] {OWNED}\r\nMessage-ID: <mailed-{n}@example.org>"
+                   "\r\n\r\nOne more detail.\r\n").encode()
+            return db.session.get(ReceivedMail, mail_in.receive(raw).received_id)
+        if name == "quarantined_mail":          # a new sender's mail, waiting for an admin
+            raw = (f"From: Quentin <quentin-{n}@example.org>\r\nTo: support@example.com\r\n"
+                   f"Subject: Parcel {n}\r\nMessage-ID: <held-{n}@example.org>\r\n\r\n"
+                   "Where is my parcel?\r\n").encode()
+            received = mail_in.keep_in_quarantine(raw, reason="held for the test")
+            return db.session.get(ReceivedMail, received.received_id)
         if name == "mail":
             mail = OutboxMail(sender="helpdesk@example.com", recipient="someone@example.com",
                               subject="Your ticket", body_text="Hello",
@@ -579,6 +609,7 @@ _IN_PLACE = {
              "email_confirmed_at", "password_hash"),
     "category": ("id", "slug", "name_en", "name_de", "is_active"),
     "mail_outbox": ("id", "status", "attempts"),
+    "mail_in_received": ("id", "status", "attempts"),
     "kb_article_feedback": ("id", "resolved_at"),
 }
 
