@@ -135,34 +135,48 @@ def _too_big_handler(config: MailboxConfig, app: Flask | None = None):
 
 
 def _watch(mailboxes: list[tuple[str, MailboxConfig]]) -> None:
-    app = current_app._get_current_object()
     stop = threading.Event()
-    interval = float(app.config.get("MAIL_IMAP_POLL_SECONDS") or 60)
-
-    def run(url: str, config: MailboxConfig) -> None:
-        try:
-            poll(url, _handler(config, app), stop_event=stop, interval=interval,
-                 too_big=_too_big_handler(config, app), max_bytes=pipeline.max_bytes())
-        except MailboxError as exc:
-            click.echo(f"{mailbox_name(config)}: {exc}", err=True)
-
     previous = signal.signal(signal.SIGTERM, lambda *_args: stop.set())
-    threads = [threading.Thread(target=run, args=(url, config), daemon=True,
-                                name=f"helpdesk-mail-fetch-{mailbox_name(config)}")
-               for url, config in mailboxes]
-    for thread in threads:
-        thread.start()
-    click.echo(f"watching {len(threads)} mailbox(es); Ctrl-C stops")
+    click.echo(f"watching {len(mailboxes)} mailbox(es); Ctrl-C stops")
     try:
-        while any(thread.is_alive() for thread in threads) and not stop.is_set():
-            stop.wait(1.0)
+        watch(current_app._get_current_object(), mailboxes, stop)
     except KeyboardInterrupt:
         pass
     finally:
         stop.set()
         signal.signal(signal.SIGTERM, previous)
+
+
+def watch(app: Flask, mailboxes: list[tuple[str, MailboxConfig]],
+          stop: threading.Event) -> None:
+    """Read every mailbox in a thread of its own (`mailbox.poll`: IDLE, else polling every
+    MAIL_IMAP_POLL_SECONDS; reconnecting after a lost connection) until `stop` is set."""
+    interval = float(app.config.get("MAIL_IMAP_POLL_SECONDS") or 60)
+
+    def run(url: str, config: MailboxConfig) -> None:
+        try:
+            poll(url, _handler(config, app), stop_event=stop, interval=interval,
+                 too_big=_too_big_handler(config, app), max_bytes=max_bytes_of(app))
+        except MailboxError as exc:
+            click.echo(f"{mailbox_name(config)}: {exc}", err=True)
+
+    threads = [threading.Thread(target=run, args=(url, config), daemon=True,
+                                name=f"helpdesk-mail-fetch-{mailbox_name(config)}")
+               for url, config in mailboxes]
+    for thread in threads:
+        thread.start()
+    try:
+        while any(thread.is_alive() for thread in threads) and not stop.is_set():
+            stop.wait(1.0)
+    finally:
+        stop.set()
         for thread in threads:
             thread.join(timeout=30)
+
+
+def max_bytes_of(app: Flask) -> int:
+    with app.app_context():
+        return pipeline.max_bytes()
 
 
 def _describe(outcome: pipeline.Outcome) -> str:
