@@ -2,10 +2,9 @@
 service-level code read instead of the real one, and times in Berlin."""
 from __future__ import annotations
 
+import importlib
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
-
-import pytest
 
 BERLIN = ZoneInfo("Europe/Berlin")
 
@@ -43,10 +42,8 @@ class FrozenClock:
         self.now = now
 
 
-@pytest.fixture
-def clock(monkeypatch):
-    import importlib
-
+def freeze(monkeypatch) -> FrozenClock:
+    """Give the clock readers a frozen clock (a test file's `clock` fixture calls this)."""
     frozen = FrozenClock(berlin(2026, 3, 2, 9, 0))          # a Monday morning
     for name in _CLOCK_READERS:
         monkeypatch.setattr(importlib.import_module(name), "utcnow", frozen)

@@ -76,14 +76,18 @@ def _check(clock: SlaClock, now: datetime, report: TickReport) -> None:
         return
     missed = sorted(((target, due) for target, due in clock.open_deadlines().items()
                      if due <= now), key=lambda item: _ORDER.index(item[0]))
+    late_first_response = None
     for target, due in missed:
         breach = record_breach(ticket, target, due, level=clock.level, now=now)
         if breach is None:
             continue
         report.breaches += 1
-        if (target == Target.first_response and ticket.level < 3
-                and _auto_escalates(ticket) and auto_escalate(ticket, breach)):
-            report.escalated += 1
+        if target == Target.first_response:
+            late_first_response = breach
+    # After every breach is recorded at the level where it happened.
+    if (late_first_response is not None and ticket.level < 3 and _auto_escalates(ticket)
+            and auto_escalate(ticket, late_first_response)):
+        report.escalated += 1
     future = [due for due in clock.open_deadlines().values() if due > now]
     clock.next_check_at = min(future) if future and ticket.status in (
         Status.new, Status.open) and not clock.paused else None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 import sqlalchemy as sa
 
 from helpdesk.extensions import db
@@ -11,7 +12,12 @@ from helpdesk.service_levels.models import SlaClock
 from helpdesk.tickets import sla
 from helpdesk.tickets.models import Status, Ticket
 from tests.factories import fresh, text_of
-from tests.sla_helpers import berlin, clock, in_berlin  # noqa: F401 (clock: a fixture)
+from tests.sla_helpers import berlin, freeze, in_berlin
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    return freeze(monkeypatch)
 
 
 def _clock_row(ticket) -> SlaClock:
