@@ -1,13 +1,25 @@
-"""Knowledge-base forms. Category choices are filled in by the view."""
+"""Knowledge-base forms. Category and owner choices are filled in by the view."""
+import re
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, HiddenField, SelectField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    DateField,
+    HiddenField,
+    RadioField,
+    SelectField,
+    StringField,
+    TextAreaField,
+    ValidationError,
+)
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from helpdesk.actions import VersionedForm, optional_id
 from helpdesk.config import LANGUAGES
 from helpdesk.text_input import whole_number
+from kb import twins
 from kb.models import AnswerSource, FeedbackKind, Visibility
 
 BODY_MAX = 100_000
@@ -42,9 +54,24 @@ class ArticleForm(VersionedForm):
                        "shows the others under “Also available in”."))
     comment = StringField(_l("What did you change?"), validators=[Optional(), Length(max=300)])
     base_revision = HiddenField(default="0")
+    # The article being edited (None: a new one), set by the view for the key check.
+    article = None
 
     def base_revision_number(self) -> int:
         return whole_number(self.base_revision.data, 0)
+
+    def validate_translation_key(self, field):
+        """A key links one article per language: refuse one another article in this
+        language has (unless neither the key nor the language changes)."""
+        key, language = (field.data or "").strip() or None, self.language.data
+        article = self.article
+        if key is None or (article is not None and article.translation_key == key
+                           and article.language == language):
+            return
+        try:
+            twins.check_key_free(key, language, exclude_id=article.id if article else None)
+        except twins.TwinRefused as exc:
+            raise ValidationError(str(exc)) from None
 
 
 class TransitionForm(VersionedForm):
@@ -71,3 +98,43 @@ class AnsweredForm(FlaskForm):
         value = self.source.data
         return AnswerSource(value) if value in AnswerSource._value2member_map_ \
             else AnswerSource.kb_page
+
+
+_ARTICLE_NUMBER = re.compile(r"(?:^|/kb/articles/)(\d{1,10})(?:[/?#].*)?$")
+
+
+class TwinForm(VersionedForm):
+    """Link a translation: its article number (or the article's address)."""
+
+    twin = StringField(_l("Article number of the translation"),
+                       validators=[DataRequired(), Length(max=300)],
+                       description=_l("The number in the article's address, e.g. 42 in "
+                                      "/kb/articles/42."))
+
+    def twin_id(self) -> int | None:
+        match = _ARTICLE_NUMBER.search((self.twin.data or "").strip())
+        return whole_number(match.group(1)) if match else None
+
+    def validate_twin(self, field):
+        if self.twin_id() is None:
+            raise ValidationError(_l("Enter the number of an article, e.g. 42."))
+
+
+class OwnerForm(VersionedForm):
+    """An article's owner and review-by date (owner choices are set by the view)."""
+
+    owner = SelectField(_l("Owner"), coerce=optional_id, validators=[Optional()])
+    review_by = DateField(_l("Review by"), validators=[Optional()])
+
+
+class RatingForm(FlaskForm):
+    """"Was this article helpful?": the answer (one of two buttons) and a comment."""
+
+    helpful = RadioField(_l("Was this article helpful?"), validators=[InputRequired()],
+                         choices=[SelectChoice("yes", _l("Yes")), SelectChoice("no", _l("No"))])
+    comment = TextAreaField(_l("Comment (optional)"), validators=[Optional(), Length(max=1000)],
+                            description=_l("What was missing or unclear? No personal data, "
+                                           "please."))
+
+    def is_helpful(self) -> bool:
+        return self.helpful.data == "yes"

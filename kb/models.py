@@ -1,11 +1,12 @@
-"""Knowledge-base tables: articles, their revisions, feedback, answers, ticket links, outbox.
+"""Knowledge-base tables: articles, their revisions, feedback, answers, ratings, curation
+events, ticket links, outbox.
 
 Article categories are the ticket categories (`helpdesk.tickets.models.Category`).
 """
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -60,7 +61,8 @@ class Article(db.Model):
     """A knowledge-base article: the current state; every save also writes a revision."""
 
     __tablename__ = "kb_article"
-    __table_args__ = (sa.Index("ix_kb_article_status_updated", "status", "updated_at"),)
+    __table_args__ = (sa.Index("ix_kb_article_status_updated", "status", "updated_at"),
+                      sa.Index("ix_kb_article_status_review_by", "status", "review_by"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(sa.String(120), unique=True)
@@ -82,12 +84,21 @@ class Article(db.Model):
     # How many readers said "this answered my question": a cache of the ArticleAnswerEvent
     # rows, raised in the transaction that adds one (older counts predate the events).
     answered_count: Mapped[int] = mapped_column(default=0)
+    # Curation (kb.reviews, kb.twins, kb.ratings): who answers for the article and when
+    # it must be checked again; when and in which revision its text (title, summary,
+    # body) last changed; when an editor last confirmed it matches its translation.
+    owner_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+    review_by: Mapped[date | None] = mapped_column(sa.Date)
+    content_changed_at: Mapped[datetime | None] = mapped_column()
+    content_revision: Mapped[int | None] = mapped_column()
+    translation_checked_at: Mapped[datetime | None] = mapped_column()
     version: Mapped[int] = mapped_column(default=1)
 
     __mapper_args__ = {"version_id_col": version}
 
     category: Mapped[Category | None] = relationship(lazy="joined")
-    author: Mapped[User | None] = relationship()
+    author: Mapped[User | None] = relationship(foreign_keys=[author_id])
+    owner: Mapped[User | None] = relationship(foreign_keys=[owner_id])
     revisions: Mapped[list[ArticleRevision]] = relationship(
         back_populates="article", order_by="ArticleRevision.number",
         cascade="all, delete-orphan")
@@ -209,6 +220,70 @@ class ArticleAnswerEvent(db.Model):
     answered_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     article: Mapped[Article] = relationship()
+
+
+class ArticleRating(db.Model):
+    """A reader's "helpful" / "not helpful" on one revision of an article's text.
+
+    One per reader and revision (`Article.content_revision`): voting again on the same
+    revision replaces the vote. `reader_key` is "user:<id>" or "browser:<random id>"
+    (kb.readers), never an address.
+    """
+
+    __tablename__ = "kb_article_rating"
+    __table_args__ = (sa.UniqueConstraint("article_id", "revision_number", "reader_key",
+                                          name="uq_kb_article_rating_reader"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    article_id: Mapped[int] = mapped_column(sa.ForeignKey("kb_article.id", ondelete="CASCADE"))
+    revision_number: Mapped[int] = mapped_column()
+    reader_key: Mapped[str] = mapped_column(sa.String(80))
+    helpful: Mapped[bool] = mapped_column()
+    comment: Mapped[str] = mapped_column(sa.String(1000), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    article: Mapped[Article] = relationship()
+
+
+class CurationEventKind(enum.StrEnum):
+    review_confirmed = "review_confirmed"
+    owner_changed = "owner_changed"
+    review_date_changed = "review_date_changed"
+    translation_confirmed = "translation_confirmed"
+
+    @property
+    def label(self):
+        return CURATION_EVENT_LABELS[self]
+
+
+CURATION_EVENT_LABELS = {
+    CurationEventKind.review_confirmed: _l("Checked: still accurate"),
+    CurationEventKind.owner_changed: _l("New owner"),
+    CurationEventKind.review_date_changed: _l("New review date"),
+    CurationEventKind.translation_confirmed: _l("Checked: still matches its translation"),
+}
+
+
+class CurationEvent(db.Model):
+    """A check or setting that is not a revision of the text, shown in the history:
+    "still accurate", "still matches its translation", a new owner or review date.
+
+    `detail` holds names, dates and titles only (the label says what happened, in the
+    reader's language): "Anna → Max", "2027-06-01", "Deutsch: Titel".
+    """
+
+    __tablename__ = "kb_curation_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    article_id: Mapped[int] = mapped_column(sa.ForeignKey("kb_article.id", ondelete="CASCADE"),
+                                            index=True)
+    kind: Mapped[CurationEventKind] = mapped_column(_enum(CurationEventKind, 24))
+    detail: Mapped[str] = mapped_column(sa.String(300), default="")
+    by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    by: Mapped[User | None] = relationship(lazy="joined")
 
 
 class OutboxEntry(db.Model):

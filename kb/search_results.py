@@ -4,6 +4,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
+from flask import has_request_context
+from flask_babel import get_locale
 from markupsafe import Markup
 
 from helpdesk.extensions import db
@@ -62,17 +64,47 @@ def in_database(hits: list[Hit], user) -> list[Hit]:
     """Keep the hits whose article the database has and `user` may read there.
 
     The index is a copy: after a database restore it may hold articles the database
-    does not (until it is rebuilt), and a change may not be applied yet.
+    does not (until it is rebuilt), and a change may not be applied yet. Translation
+    twins are shown once (`one_per_translation`).
     """
     if not hits:
         return hits
     scope = read_scope(user)
-    readable = {article_id for article_id, status, visibility in db.session.execute(
+    readable = {article_id: key for article_id, status, visibility, key in db.session.execute(
         _ARTICLE_STATES, {"ids": [hit.id for hit in hits]})
         if status in scope.statuses and visibility in scope.visibilities}
-    return [hit for hit in hits if hit.id in readable]
+    return one_per_translation([hit for hit in hits if hit.id in readable], readable)
+
+
+def reader_language() -> str | None:
+    """The language the reader reads the interface in (None outside a request)."""
+    return str(get_locale() or "") or None if has_request_context() else None
+
+
+def one_per_translation(hits: list[Hit], keys: dict[int, str | None],
+                        language: str | None = None) -> list[Hit]:
+    """One hit per translation pair (`keys`: each hit's translation key): where both
+    twins matched, the one in the reader's language stays, at the better twin's place.
+    A twin the reader may not read is never among `hits`, so the other one stays."""
+    language = language or reader_language()
+    best: dict[str, Hit] = {}
+    for hit in hits:
+        key = keys.get(hit.id)
+        if key and (key not in best or (hit.language == language
+                                        and best[key].language != language)):
+            best[key] = hit
+    kept, seen = [], set()
+    for hit in hits:
+        key = keys.get(hit.id)
+        if not key:
+            kept.append(hit)
+        elif key not in seen:
+            seen.add(key)
+            kept.append(best[key])
+    return kept
 
 
 # One statement for every search (SQLAlchemy compiles it once).
-_ARTICLE_STATES = sa.select(Article.id, Article.status, Article.visibility).where(
+_ARTICLE_STATES = sa.select(Article.id, Article.status, Article.visibility,
+                            Article.translation_key).where(
     Article.id.in_(sa.bindparam("ids", expanding=True)))

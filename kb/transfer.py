@@ -9,7 +9,8 @@
     visibility: public           # public | internal
     status: published            # draft | in_review | published | archived
     summary: How refunds reach the customer.
-    translation: refund-basics   # optional: articles with the same key translate each other
+    translation: refund-basics   # optional: the German and the English article with the
+                                 # same key translate each other (one per language)
     ---
     Markdown body...
 
@@ -32,6 +33,7 @@ from helpdesk.tickets.models import Category
 from kb import curation
 from kb.curation import slugify
 from kb.models import Article, ArticleStatus, Visibility
+from kb.twins import TwinRefused
 
 MAX_FILE_BYTES = 1_000_000
 
@@ -164,15 +166,18 @@ def import_file(path: Path, categories: Categories, *, by=None) -> str:
     front, body = parse_file(path)
     data, status = to_input(front, body, slug, categories)
     article = db.session.scalar(sa.select(Article).where(Article.slug == slug))
-    if article is None:
-        curation.create_article(data, by=by, status=status, check=False,
-                                comment=f"Imported from {path.name}")
-        return "created"
-    outcome = "unchanged"
-    if curation.differs(article, data):
-        curation.revise_article(article, data, by=by, check=False,
-                                comment=f"Imported from {path.name}")
-        outcome = "updated"
+    try:
+        if article is None:
+            curation.create_article(data, by=by, status=status, check=False,
+                                    comment=f"Imported from {path.name}")
+            return "created"
+        outcome = "unchanged"
+        if curation.differs(article, data):
+            curation.revise_article(article, data, by=by, check=False,
+                                    comment=f"Imported from {path.name}")
+            outcome = "updated"
+    except TwinRefused as exc:            # the translation key is another pair's
+        raise BadFile(str(exc)) from None
     if curation.set_status_as_system(article, status):
         outcome = "updated"
     return outcome
