@@ -83,17 +83,6 @@ class IndexKeeper:
         if thread is not None:
             thread.join(timeout)
 
-    def wait_idle(self, timeout: float = 30.0) -> bool:
-        """Wait until no rebuild is asked for or running (tests)."""
-        deadline = time.monotonic() + timeout
-        with self._cond:
-            while self._wanted or self._busy:
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    return False
-                self._cond.wait(remaining)
-        return True
-
     def _next(self, wait: float) -> tuple[bool, Path | None] | None:
         """Wait up to `wait` seconds for a request; the job then, or None when stopping."""
         with self._cond:
