@@ -136,6 +136,8 @@ def receive(raw: bytes, *, mailbox: str = DEFAULT_MAILBOX,
                 _mark(row, ReceivedStatus.quarantined, problem)
             else:
                 _process_safely(row, mail)
+            if row.status == ReceivedStatus.quarantined:
+                _sync_raw(stored_name)
             outcome = _outcome(row)
             db.session.commit()
             return outcome
@@ -204,12 +206,17 @@ def keep_in_quarantine(raw: bytes, *, mailbox: str = DEFAULT_MAILBOX, reason: st
 def retry(row: ReceivedMail) -> Outcome:
     """Run the pipeline again on a quarantined mail (an admin's decision: the rate limit
     does not apply). Raises ValueError for a mail that is not in the quarantine or whose
-    message was not kept whole. Does not commit: the caller does."""
+    message was not kept whole (or is gone from the disk). Does not commit: the caller
+    does."""
     if row.status != ReceivedStatus.quarantined:
         raise ValueError(f"mail {row.id} is {row.status.value}, not in the quarantine")
     if not row.raw_complete:
         raise ValueError(f"mail {row.id} was too big to take: only its header is kept")
-    mail, problem = _parse(read_raw(row))
+    try:
+        raw = read_raw(row)
+    except OSError as exc:
+        raise ValueError(f"mail {row.id}: the raw message cannot be read ({exc})") from exc
+    mail, problem = _parse(raw)
     if problem:
         row.attempts += 1
         _mark(row, ReceivedStatus.quarantined, problem)
@@ -249,15 +256,20 @@ def _raw_folder() -> Path:
 
 
 def _store_raw(raw: bytes) -> str:
-    """Write the raw message to disk (synced: the row that names it may commit next)."""
+    """Write the raw message to disk (as attachments are: the ticket made from it is in the
+    database; a message kept only in the quarantine is synced before its commit)."""
     name = secrets.token_hex(16)
     path = _raw_folder() / name[:2] / name
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "xb") as handle:
         handle.write(raw)
-        handle.flush()
-        os.fsync(handle.fileno())
     return name
+
+
+def _sync_raw(stored_name: str) -> None:
+    """Make sure the raw message is on the disk: for what only the quarantine holds."""
+    with open(_raw_folder() / stored_name[:2] / stored_name, "rb") as handle:
+        os.fsync(handle.fileno())
 
 
 def _forget_raw(stored_name: str | None) -> None:
@@ -343,6 +355,7 @@ def _quarantine_apart(raw: bytes, key: str, mail: InboundMail | None, mailbox: s
             row.attempts += 1
             _mark(row, ReceivedStatus.quarantined, reason)
             db.session.flush()
+            _sync_raw(row.stored_name)
             outcome = _outcome(row)
             db.session.commit()
             return outcome
