@@ -30,6 +30,7 @@ DEMO_SEEDERS = "demo_seeders"
 MESSAGE_EXTRAS = "message_extras"
 MAIL_RECIPIENT_CHECKS = "mail_recipient_checks"
 DUE_TIMES = "due_times"
+RESOLVE_FORM = "resolve_form"
 
 EXTENSION_POINTS: dict[str, str] = {
     HEALTH_CHECKS: "callable (app) -> (name, ok, details): a part of the /healthz report",
@@ -56,6 +57,8 @@ EXTENSION_POINTS: dict[str, str] = {
     MAIL_RECIPIENT_CHECKS: "callable (address) -> reason or None: a reason not to send mail "
                            "to an address (it bounces); such a mail is kept as failed, with "
                            "the reason",
+    RESOLVE_FORM: "template name: included in the resolve form's knowledge decision (the "
+                  "KB's article picker), reading `ticket` and `form`",
 }
 
 

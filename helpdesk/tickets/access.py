@@ -29,6 +29,11 @@ def get_visible_attachment_or_404(attachment_id: int, user: User) -> Attachment:
     message = attachment.message
     if message.is_internal and not can_see_internals(user):
         abort(404)
+    if message.origin_customer_id is not None and not can_see_internals(user):
+        # Moved by a merge from another customer's ticket: that customer's alone.
+        if message.origin_customer_id != user.id:
+            abort(404)
+        return attachment
     if not can_view_ticket(user, message.ticket):
         abort(404)
     return attachment

@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from wtforms.fields.choices import SelectChoice
 
+from helpdesk import registry
 from helpdesk.accounts.decorators import staff_required
 from helpdesk.accounts.models import Level, User
 from helpdesk.actions import run_action
@@ -15,6 +16,7 @@ from helpdesk.extensions import db
 from helpdesk.stale_forms import shows_form_on_stale_token
 from helpdesk.text_input import whole_number
 from helpdesk.tickets import bp
+from helpdesk.tickets import knowledge_decision as knowledge
 from helpdesk.tickets.access import get_visible_ticket_or_404
 from helpdesk.tickets.categories import category_choices
 from helpdesk.tickets.escalation import HandoffInput, escalate, return_to_level
@@ -22,14 +24,22 @@ from helpdesk.tickets.forms import (
     ActionForm,
     AssignForm,
     EscalateForm,
+    ResolveForm,
     ReturnForm,
     UpdateTicketForm,
     channel_choices,
     priority_choices,
     status_choices,
 )
-from helpdesk.tickets.models import ACTIVE_STATUSES, Category, Channel, Priority, Status
-from helpdesk.tickets.operations import TicketChanges, assign, update_ticket
+from helpdesk.tickets.models import (
+    ACTIVE_STATUSES,
+    Category,
+    Channel,
+    KnowledgeDecision,
+    Priority,
+    Status,
+)
+from helpdesk.tickets.operations import MessageRefused, TicketChanges, assign, update_ticket
 from helpdesk.tickets.page import render_ticket
 from helpdesk.tickets.permissions import (
     can_escalate,
@@ -107,11 +117,11 @@ def _conflict_on_ticket_page(ticket, form):
                          update_form=form if isinstance(form, UpdateTicketForm) else None)
 
 
-def _ticket_action(ref, form, act, *, may, success, page=None):
+def _ticket_action(ref, form, act, *, may, success, page=None, rejected=None):
     """Run a staff action on ticket `ref` (see helpdesk.actions.run_action).
 
     Form errors and conflicts are answered by `page(ticket, form, conflict=False)` (a
-    hand-off form), or on the ticket page.
+    hand-off form), or on the ticket page; `rejected` as in run_action.
     """
     def conflict(ticket, form):
         _changed_meanwhile()
@@ -119,7 +129,8 @@ def _ticket_action(ref, form, act, *, may, success, page=None):
     return run_action(lambda: get_visible_ticket_or_404(ref, current_user), act,
                       may=_on_ticket(may), form=form, done=_back_to_ticket(success),
                       invalid=page or _check_the_form,
-                      stale=conflict if page else _conflict_on_ticket_page)
+                      stale=conflict if page else _conflict_on_ticket_page,
+                      rejected=rejected)
 
 
 @bp.post("/tickets/<ref>/update")
@@ -130,11 +141,25 @@ def update(ref):
 
     def act(ticket, form):
         category = db.session.get(Category, form.category.data) if form.category.data else None
+        if knowledge.needs_decision(current_user, ticket, Status(form.status.data)):
+            raise DecisionNeeded()
         update_ticket(ticket, by=current_user, changes=TicketChanges(
             status=Status(form.status.data), priority=Priority(form.priority.data),
             category=category))
     return _ticket_action(ref, form, act, may=can_update_ticket,
-                          success=_("The ticket has been updated."))
+                          success=_("The ticket has been updated."),
+                          rejected={DecisionNeeded: to_resolve_form})
+
+
+class DecisionNeeded(Exception):
+    """Level 2 or 3 resolves through the resolve form, with the knowledge decision."""
+
+
+def to_resolve_form(ticket, _form=None, _exc=None):
+    """Send a level-2 or level-3 agent who resolves to the resolve form (nothing saved)."""
+    flash(_("Before the ticket is resolved: record what it means for the knowledge base."),
+          "info")
+    return redirect(url_for("tickets.resolve_ticket", ref=ticket.ref))
 
 
 @bp.post("/tickets/<ref>/take")
@@ -202,3 +227,40 @@ def return_ticket(ref):
         ref, _return_form, act, may=lambda user, ticket: bool(return_targets(user, ticket)),
         success=_("The ticket has been returned."),
         page=functools.partial(_handoff_page, "tickets/return.html"))
+
+
+def _resolve_page(ticket, form, conflict=False):
+    """The resolve form, with the knowledge decision for levels 2 and 3."""
+    status = 409 if conflict else (400 if form.errors else 200)
+    events = list(ticket.events)
+    last_event_id = max((e.id for e in events), default=0)
+    seen = form.seen_event_id() or last_event_id
+    form.version.data = str(ticket.version)
+    form.seen_event.data = str(last_event_id)
+    return render_template(
+        "tickets/resolve.html", ticket=ticket, form=form, conflict=conflict, staff=True,
+        conflict_events=[e for e in events if e.id > seen] if conflict else [],
+        asks_decision=knowledge.is_asked(current_user),
+        pickers=registry.entries(registry.RESOLVE_FORM)), status
+
+
+@bp.route("/tickets/<ref>/resolve", methods=["GET", "POST"])
+@shows_form_on_stale_token
+@login_required
+def resolve_ticket(ref):
+    """Resolve a ticket; levels 2 and 3 say what it means for the knowledge base."""
+    def act(ticket, form):
+        decision = KnowledgeDecision(form.decision.data) if form.decision.data else None
+        knowledge.resolve(ticket, by=current_user, resolution=knowledge.Resolution(
+            decision=decision, article_id=knowledge.article_id_from(form.article.data),
+            note=form.note.data or "", reply=form.reply.data or ""))
+
+    def refused(ticket, form, exc):
+        errors = exc.reasons if isinstance(exc, MessageRefused) else [exc.reason]
+        (form.reply if isinstance(exc, MessageRefused) else form.decision).errors = errors
+        return _resolve_page(ticket, form)
+
+    return _ticket_action(
+        ref, ResolveForm(), act, may=knowledge.can_resolve,
+        success=_("The ticket is resolved."), page=_resolve_page,
+        rejected={knowledge.DecisionRefused: refused, MessageRefused: refused})

@@ -16,7 +16,7 @@ from wtforms.validators import DataRequired, Email, Length, Optional
 
 from helpdesk.actions import ButtonForm, VersionedForm, optional_id
 from helpdesk.text_input import whole_number
-from helpdesk.tickets.models import Channel, Priority, Status
+from helpdesk.tickets.models import Channel, KnowledgeDecision, Priority, Status
 
 BODY_MAX = 50_000
 
@@ -119,3 +119,33 @@ class ReturnForm(TicketForm):
 
 class CustomerCloseForm(ButtonForm):
     """The requester's "Yes, this solved it" or "Close this request" button."""
+
+
+class MergeForm(TicketForm):
+    """Merge this ticket into another (helpdesk.tickets.merge)."""
+
+    target = StringField(_l("Merge into ticket"), validators=[DataRequired(), Length(max=40)])
+    confirm_other_customer = BooleanField(
+        _l("Yes, merge the tickets of two different customers"))
+
+
+class LinkForm(ButtonForm):
+    """Link a related ticket (helpdesk.tickets.links)."""
+
+    other = StringField(_l("Related ticket"), validators=[DataRequired(), Length(max=40)])
+
+
+def knowledge_decision_choices() -> list[SelectChoice]:
+    return [SelectChoice(d.value, d.label) for d in KnowledgeDecision]
+
+
+class ResolveForm(TicketForm):
+    """Resolve, with the knowledge decision (helpdesk.tickets.knowledge_decision)."""
+
+    reply = TextAreaField(_l("Reply to the customer (optional)"),
+                          validators=[Optional(), Length(max=BODY_MAX)])
+    decision = RadioField(_l("What does this ticket mean for the knowledge base?"),
+                          choices=knowledge_decision_choices, validators=[Optional()])
+    article = StringField(_l("Article number or link"), validators=[Optional(), Length(max=300)])
+    note = TextAreaField(_l("Note for level 2 (what the article should say, or what is wrong)"),
+                         validators=[Optional(), Length(max=5000)])

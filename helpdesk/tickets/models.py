@@ -108,6 +108,32 @@ class EventKind(enum.StrEnum):
     reply = "reply"
     note = "note"
     sla_breach = "sla_breach"      # a service-level deadline passed (staff only; no actor)
+    merged = "merged"              # this ticket was merged into another (new: its ref)
+    merged_in = "merged_in"        # another ticket was merged into this one (new: its ref)
+    link = "link"                  # a related ticket was linked (new) or unlinked (old)
+    knowledge = "knowledge"        # the knowledge decision (new: the choice; old: article id)
+    problem = "problem"            # linked to a problem (new) or unlinked (old): "#12 title"
+
+
+class KnowledgeDecision(enum.StrEnum):
+    """What resolving a ticket means for the knowledge base (asked of levels 2 and 3)."""
+
+    existing_article = "existing_article"    # an article answers it: linked
+    new_article = "new_article"              # an article is needed: a draft for review
+    article_outdated = "article_outdated"    # an article is wrong or outdated: flagged
+    nothing = "nothing"                      # nothing to record
+
+    @property
+    def label(self):
+        return KNOWLEDGE_DECISION_LABELS[self]
+
+
+KNOWLEDGE_DECISION_LABELS = {
+    KnowledgeDecision.existing_article: _l("An existing article answers it"),
+    KnowledgeDecision.new_article: _l("A new article is needed"),
+    KnowledgeDecision.article_outdated: _l("An article is wrong or outdated"),
+    KnowledgeDecision.nothing: _l("Nothing to record"),
+}
 
 
 class Category(db.Model):
@@ -168,6 +194,13 @@ class Ticket(db.Model):
     # sort key derived from it and the status (see sla.queue_key).
     update_due_at: Mapped[datetime] = mapped_column()
     due_at: Mapped[datetime] = mapped_column()
+    # Merged into another ticket (helpdesk.tickets.merge): the one that carries on.
+    merged_into_id: Mapped[int | None] = mapped_column(sa.ForeignKey("ticket.id"))
+    # The knowledge decision of the last resolution by level 2 or 3, and its article (an
+    # id in the knowledge base, which the tickets layer does not know).
+    knowledge_decision: Mapped[KnowledgeDecision | None] = mapped_column(
+        _enum(KnowledgeDecision))
+    knowledge_article_id: Mapped[int | None] = mapped_column()
     version: Mapped[int] = mapped_column(default=1)
 
     __mapper_args__ = {"version_id_col": version}
@@ -177,9 +210,11 @@ class Ticket(db.Model):
     assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id], lazy="joined")
     created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
     messages: Mapped[list[Message]] = relationship(
-        back_populates="ticket", order_by="Message.id", cascade="all, delete-orphan")
+        back_populates="ticket", order_by="Message.id", cascade="all, delete-orphan",
+        foreign_keys="Message.ticket_id")
     events: Mapped[list[TicketEvent]] = relationship(
-        back_populates="ticket", order_by="TicketEvent.id", cascade="all, delete-orphan")
+        back_populates="ticket", order_by="TicketEvent.id", cascade="all, delete-orphan",
+        foreign_keys="TicketEvent.ticket_id")
     handoffs: Mapped[list[Handoff]] = relationship(
         back_populates="ticket", order_by="Handoff.id", cascade="all, delete-orphan")
 
@@ -238,12 +273,21 @@ class Message(db.Model):
     body_html: Mapped[str | None] = mapped_column(sa.Text)
     is_internal: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Moved here from a merged ticket; and, when that ticket was another customer's, that
+    # customer: then only they (and staff) see the message, never this ticket's requester.
+    merged_from_id: Mapped[int | None] = mapped_column(sa.ForeignKey("ticket.id"))
+    origin_customer_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
 
-    ticket: Mapped[Ticket] = relationship(back_populates="messages")
-    author: Mapped[User | None] = relationship(lazy="joined")
+    ticket: Mapped[Ticket] = relationship(back_populates="messages", foreign_keys=[ticket_id])
+    author: Mapped[User | None] = relationship(lazy="joined", foreign_keys=[author_id])
+    origin_customer: Mapped[User | None] = relationship(foreign_keys=[origin_customer_id])
     attachments: Mapped[list[Attachment]] = relationship(
         back_populates="message", order_by="Attachment.id", cascade="all, delete-orphan",
         lazy="selectin")
+
+    @property
+    def merged_from_ref(self) -> str | None:
+        return format_ref(self.merged_from_id) if self.merged_from_id else None
 
 
 class Attachment(db.Model):
@@ -280,14 +324,17 @@ class TicketEvent(db.Model):
     new_value: Mapped[str | None] = mapped_column(sa.String(200))
     note: Mapped[str | None] = mapped_column(sa.Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Moved here from a merged ticket (its history stays staff-only here).
+    merged_from_id: Mapped[int | None] = mapped_column(sa.ForeignKey("ticket.id"))
 
-    ticket: Mapped[Ticket] = relationship(back_populates="events")
+    ticket: Mapped[Ticket] = relationship(back_populates="events", foreign_keys=[ticket_id])
     actor: Mapped[User | None] = relationship(lazy="joined")
 
     @property
     def is_public(self) -> bool:
         """Whether the customer may see this event (status and level changes)."""
-        return self.kind in (EventKind.created, EventKind.status, EventKind.level)
+        return (self.kind in (EventKind.created, EventKind.status, EventKind.level)
+                and self.merged_from_id is None)
 
 
 class HandoffKind(enum.StrEnum):

@@ -9,18 +9,22 @@ from wtforms.fields.choices import SelectChoice
 
 from helpdesk import registry
 from helpdesk.clock import utcnow
+from helpdesk.extensions import db
 from helpdesk.text_input import whole_number
+from helpdesk.tickets import knowledge_decision as knowledge
+from helpdesk.tickets import links, merge, sla
 from helpdesk.tickets import permissions as perms
-from helpdesk.tickets import sla
 from helpdesk.tickets.access import assignable_agents
 from helpdesk.tickets.categories import category_choices
 from helpdesk.tickets.forms import (
     ActionForm,
     AssignForm,
     CustomerCloseForm,
+    LinkForm,
     MessageForm,
     UpdateTicketForm,
 )
+from helpdesk.tickets.merge import visible_messages
 from helpdesk.tickets.models import Ticket
 
 
@@ -39,7 +43,7 @@ def render_ticket(ticket: Ticket, *, message_form=None, update_form=None, status
     staff = perms.can_see_internals(user)
     events = list(ticket.events)
     last_event_id = max((e.id for e in events), default=0)
-    messages = [m for m in ticket.messages if staff or not m.is_internal]
+    messages = visible_messages(ticket, user)
     visible_events = events if staff else [e for e in events if e.is_public]
     if message_form is not None and conflict_after is not None:
         message_form.seen_event.data = str(last_event_id)
@@ -75,6 +79,10 @@ def render_ticket(ticket: Ticket, *, message_form=None, update_form=None, status
         return_levels=perms.return_targets(user, ticket),
         panels=([panel(ticket) for panel in registry.entries(registry.STAFF_PANELS)]
                 if staff else []),
+        related=links.related_tickets(ticket, user) if staff else [],
+        link_form=LinkForm(formdata=None) if may.link else None,
+        merged_into=(db.session.get(Ticket, ticket.merged_into_id)
+                     if staff and ticket.merged_into_id else None),
     )
     return render_template("tickets/ticket.html", **context), status
 
@@ -90,4 +98,7 @@ def _abilities(user, ticket: Ticket) -> SimpleNamespace:
         "escalate": perms.can_escalate(user, ticket),
         "return": perms.can_return(user, ticket),
         "close": user.is_customer and perms.can_customer_close(user, ticket),
+        "resolve": knowledge.can_resolve(user, ticket),
+        "merge": merge.can_merge(user, ticket),
+        "link": links.can_link(user, ticket),
     })

@@ -23,6 +23,7 @@ from helpdesk.security_headers import download_policy
 from helpdesk.stale_forms import shows_form_on_stale_token
 from helpdesk.tickets import bp
 from helpdesk.tickets.access import get_visible_attachment_or_404, get_visible_ticket_or_404
+from helpdesk.tickets.agent_views import to_resolve_form
 from helpdesk.tickets.attachments import UploadRejected, path_of, store_uploads
 from helpdesk.tickets.categories import category_choices
 from helpdesk.tickets.forms import (
@@ -31,6 +32,8 @@ from helpdesk.tickets.forms import (
     NewTicketForm,
     StaffNewTicketForm,
 )
+from helpdesk.tickets.knowledge_decision import needs_decision
+from helpdesk.tickets.merge import surviving_ticket
 from helpdesk.tickets.models import Category, Channel, Priority, Status
 from helpdesk.tickets.operations import (
     MessageRefused,
@@ -122,6 +125,10 @@ def my_tickets():
 @login_required
 def show_ticket(ref):
     ticket = get_visible_ticket_or_404(ref, current_user)
+    survivor = surviving_ticket(ticket, current_user)
+    if survivor is not None:        # merged: its old address leads on, for who may follow
+        flash(_("%(old)s was merged into %(new)s.", old=ticket.ref, new=survivor.ref), "info")
+        return redirect(url_for("tickets.show_ticket", ref=survivor.ref))
     return render_ticket(ticket)
 
 
@@ -131,10 +138,13 @@ def show_ticket(ref):
 def add_reply(ref):
     form = MessageForm()
     internal = form.kind.data == "internal" and can_see_internals(current_user)
+    resolve_later = {}
 
     def act(ticket, form):
         attachments = store_uploads(form.attachments.data or [])
         status_after = Status(form.status_after.data) if form.status_after.data else None
+        if needs_decision(current_user, ticket, status_after):
+            status_after = resolve_later["yes"] = None     # through the resolve form
         return add_message(ticket, author=current_user, body=form.body.data,
                            internal=internal, attachments=attachments,
                            status_after=status_after if current_user.is_staff else None,
@@ -143,6 +153,8 @@ def add_reply(ref):
     def done(ticket, _message):
         flash(_("Your note has been added.") if internal else _("Your reply has been sent."),
               "success")
+        if resolve_later:
+            return to_resolve_form(ticket)
         return redirect(url_for("tickets.show_ticket", ref=ticket.ref) + "#latest")
 
     return run_action(
