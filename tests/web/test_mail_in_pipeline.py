@@ -578,3 +578,27 @@ def test_mail_receive_reads_standard_input_and_fails_only_when_nothing_was_kept(
     # The mail commands of both features are there.
     help_text = runner.invoke(args=["mail", "--help"]).output
     assert all(name in help_text for name in ("send", "receive", "fetch"))
+
+
+# -- the demo --------------------------------------------------------------------------------
+
+def test_the_demo_shows_tickets_that_came_by_mail_with_their_threads(app, make):
+    from helpdesk.mail_in.demo import seed_demo_mail
+
+    app.config["MAIL_SUPPRESS"] = True
+    users = {"l1": make.agent(1, name="Jonas Weber"),
+             "customer2": make.user(email="customer2@example.com", name="Sam Carter")}
+    seed_demo_mail(users=users, categories={})
+    by_mail = [t for t in tickets() if t.channel == Channel.email]
+    assert [t.requester.email for t in by_mail] == ["jana.becker@example.net",
+                                                   "customer2@example.com"]
+    for ticket in by_mail:
+        authors = [m.author.email for m in public_messages(ticket)]
+        assert authors == [users["l1"].email, ticket.requester.email]   # answer, mail reply
+        assert fresh(Ticket, ticket.id).status == Status.open
+    assert fresh(User, by_mail[0].requester_id).language == "de"
+    [photo] = public_messages(by_mail[0])[1].attachments
+    assert photo.filename == "karton.png"
+    statuses = db.session.scalars(sa.select(ReceivedMail.status).order_by(ReceivedMail.id))
+    assert list(statuses) == [ReceivedStatus.processed] * 4 + [ReceivedStatus.ignored,
+                                                               ReceivedStatus.bounce]
