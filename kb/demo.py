@@ -11,6 +11,7 @@ from helpdesk.extensions import db
 from helpdesk.tickets.models import Ticket
 from kb import curation
 from kb.demo_content import TICKET_LINKS, TOPICS
+from kb.demo_curation import seed_curation
 from kb.models import (
     Article,
     ArticleFeedback,
@@ -48,6 +49,7 @@ def seed_articles(*, users: dict, categories: dict) -> list[Article]:
     db.session.flush()
     _link_tickets(users)
     _feedback(users)
+    seed_curation(users)
     return created
 
 
