@@ -27,7 +27,7 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("KB_ANSWERED_RATE_LIMIT", "20 per hour")
 
     from helpdesk import registry, signals
-    from kb import cli, hooks, outbox, views  # noqa: F401 (views attach routes to bp)
+    from kb import cli, evidence_views, hooks, outbox, views  # noqa: F401 (routes on bp)
 
     app.register_blueprint(bp)
     app.cli.add_command(cli.kb_group)
@@ -40,6 +40,7 @@ def init_app(app: Flask) -> None:
     registry.add(app, registry.MESSAGE_CHECKS, hooks.check_message)
     registry.add(app, registry.DEMO_SEEDERS, hooks.seed_demo_articles)
     hooks.register_template_helpers(app)
+    evidence_views.init_app(app)
     from kb import decisions, problem_links  # level 3's known errors, knowledge decisions
     problem_links.connect(app)
     decisions.connect(app)

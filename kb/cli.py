@@ -136,3 +136,18 @@ def prune_outbox_command(days: int) -> None:
     removed = index.prune_outbox(older_than=timedelta(days=days))
     db.session.commit()
     click.echo(f"Removed {removed} outbox rows.")
+
+
+@kb_group.command("prune-searches")
+@click.option("--days", type=click.IntRange(1), default=None,
+              help="Keep this many days (default: the setting KB_SEARCH_LOG_DAYS, 90).")
+@with_appcontext
+@writes
+def prune_searches_command(days: int | None) -> None:
+    """Delete search-log rows older than DAYS (and the articles opened from them)."""
+    from kb import search_log
+
+    days = days or int(current_app.config.get("KB_SEARCH_LOG_DAYS", 90))
+    removed = search_log.prune(older_than=timedelta(days=days))
+    db.session.commit()
+    click.echo(f"Removed {removed} searches older than {days} days.")

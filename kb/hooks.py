@@ -53,13 +53,25 @@ def nav_items(user) -> list[dict]:
 
 def ticket_panel(ticket) -> dict:
     """Suggested articles beside a ticket, and the ones already used on it."""
-    from kb.search import suggest_for_ticket
-
     return {"side": "kb/_ticket_panel.html", "composer": "kb/_composer_articles.html",
-            "suggestions": suggest_for_ticket(ticket, current_user),
+            "suggestions": suggested_articles(ticket, current_user),
             "used": [link for link in ticket_links.articles_used_on(ticket)
                      if perms.can_read_article(current_user, link.article)],
             "inserted": _inserted_articles()}
+
+
+SUGGESTIONS, CANDIDATES = 5, 10
+
+
+def suggested_articles(ticket, user) -> list:
+    """The ticket's suggestions: the best matches, articles that solve tickets raised a
+    little among them (kb.effectiveness, kb.ranking.rerank)."""
+    from kb.effectiveness import boost_factors
+    from kb.ranking import rerank
+    from kb.search import suggest_for_ticket
+
+    hits = suggest_for_ticket(ticket, user, limit=CANDIDATES)
+    return rerank(hits, boost_factors())[:SUGGESTIONS]
 
 
 def _inserted_articles() -> list[Article]:

@@ -13,9 +13,21 @@ from helpdesk.extensions import db, limiter
 from helpdesk.stale_forms import shows_form_on_stale_token
 from helpdesk.tickets.categories import categories_by_slug, category_choice, category_choices
 from helpdesk.tickets.models import Category
-from kb import answers, bp, curation, feedback, queries, readers, search, ticket_links
+from kb import (
+    answers,
+    bp,
+    curation,
+    feedback,
+    gaps,
+    queries,
+    readers,
+    search,
+    search_log,
+    ticket_links,
+)
 from kb import permissions as perms
 from kb.diff import diff_revisions
+from kb.evidence_views import result_url
 from kb.forms import AnsweredForm, ArticleForm, FeedbackForm, TransitionForm
 from kb.models import AnswerSource, Article, ArticleFeedback, Visibility
 
@@ -66,19 +78,27 @@ def search_view():
     result = search.search(args.get("q", ""), current_user, category=args.get("category"),
                            language=args.get("language"), page=args.get("page", 1, type=int),
                            per_page=per_page, highlight=True)
+    # The search log (kb.search_log): `from` names the page that asked, `sid` the row the
+    # same typeahead wrote before; results link through kb.open_result with `ref`.
+    ref = search_log.log_search(result, user=current_user, source=args.get("from"),
+                                language=args.get("language") or search.get_locale_name(),
+                                previous=args.get("sid"))
     if as_json:
         return jsonify(query=result.query, page=result.page, has_next=result.has_next,
                        corrected=result.corrected, did_you_mean=result.did_you_mean,
                        message=result.message, unavailable=result.unavailable,
+                       search_ref=ref,
                        results=[dict(hit.as_json(), url=url_for("kb.show_article",
-                                                                article_id=hit.id))
+                                                                article_id=hit.id),
+                                     open_url=result_url(hit.id, result.query, ref))
                                 for hit in result.hits])
     categories = categories_by_slug()
     browse = [] if result.query else queries.browse_articles(
         current_user, category=categories.get(args.get("category")),
         language=args.get("language"))
     return render_template("kb/search.html", result=result, categories=categories, args=args,
-                           browse=browse, may_create=perms.can_create_article(current_user))
+                           browse=browse, may_create=perms.can_create_article(current_user),
+                           search_ref=ref)
 
 
 # -- reading --------------------------------------------------------------------------
@@ -158,10 +178,14 @@ def new_article():
     form = _article_form()
     if current_user.is_agent and current_user.level == Level.l3 and request.method == "GET":
         form.is_known_error.data = True
+    if request.method == "GET":
+        gaps.prefill(form, request.args, current_user)    # "write an article" from a gap
 
     def act(_nothing, form):
-        return curation.create_article(_input_from(form), by=current_user,
-                                       comment=form.comment.data or "").id
+        article = curation.create_article(_input_from(form), by=current_user,
+                                          comment=form.comment.data or "")
+        gaps.note_article(article, request.args, by=current_user)
+        return article.id
 
     def done(_nothing, article_id):
         flash(_("Draft saved. Submit it for review or publish it when it is ready."),

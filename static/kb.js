@@ -20,11 +20,20 @@
     return node;
   }
 
-  function fetchResults(url, query) {
+  // `log`: {from, ref} for the search log. While one box is typed in, each search sends
+  // the reference of the last one (sid), so the log keeps the words the person settled on.
+  function fetchResults(url, query, log) {
     var sep = url.indexOf("?") >= 0 ? "&" : "?";
-    return fetch(url + sep + "q=" + encodeURIComponent(query),
+    var extra = "";
+    if (log && log.from) extra += "&from=" + encodeURIComponent(log.from);
+    if (log && log.ref) extra += "&sid=" + encodeURIComponent(log.ref);
+    return fetch(url + sep + "q=" + encodeURIComponent(query) + extra,
                  {headers: {"Accept": "application/json"}, credentials: "same-origin"})
-      .then(function (r) { return r.ok ? r.json() : {results: []}; });
+      .then(function (r) { return r.ok ? r.json() : {results: []}; })
+      .then(function (data) {
+        if (log && data.search_ref) log.ref = data.search_ref;
+        return data;
+      });
   }
 
   // --- Staff ticket page: insert an article into the reply -------------------------
@@ -121,7 +130,8 @@
     var li = el("li", {"data-article-id": String(hit.id), "data-title": hit.title,
                        "data-summary": hit.summary || "", "data-visibility": hit.visibility,
                        "data-url": panel.dataset.baseUrl + hit.url});
-    li.appendChild(el("a", {href: hit.url, target: "_blank", rel: "noopener"}, hit.title));
+    li.appendChild(el("a", {href: hit.open_url || hit.url, target: "_blank", rel: "noopener"},
+                      hit.title));
     li.appendChild(document.createTextNode(" "));
     li.appendChild(el("span", {"class": "badge kb-lang"}, hit.language.toUpperCase()));
     if (hit.visibility === "internal") {
@@ -156,10 +166,11 @@
     search.addEventListener("submit", function (ev) { ev.preventDefault(); });
     var input = search.querySelector('input[name="q"]');
     var initial = list.innerHTML;
+    var panelLog = {from: "ticket", ref: null};
     input.addEventListener("input", debounce(function () {
       var q = input.value.trim();
       if (!q) { list.innerHTML = initial; syncNoteOnly(); return; }
-      fetchResults(panel.dataset.searchUrl, q).then(function (data) {
+      fetchResults(panel.dataset.searchUrl, q, panelLog).then(function (data) {
         list.innerHTML = "";
         (data.results || []).forEach(function (hit) { list.appendChild(resultItem(hit, panel)); });
         if (!list.children.length) list.appendChild(el("li", {"class": "muted small"},
@@ -184,11 +195,23 @@
   // --- New-ticket form: answers while the customer types the subject ---------------
   var box = document.getElementById("subject-suggestions");
   var subject = document.querySelector('#new-ticket-form input[name="subject"]');
+  var searchRefs = document.getElementById("kb-searches");
+  var subjectLog = {ref: null};
+
+  function keepRef(ref) {
+    // The form carries its searches' references: a ticket sent anyway marks them filed.
+    if (!searchRefs || !ref) return;
+    var refs = searchRefs.value ? searchRefs.value.split(",") : [];
+    if (refs.indexOf(ref) < 0) refs.push(ref);
+    searchRefs.value = refs.slice(-20).join(",");
+  }
+
   if (box && subject && box.dataset.searchUrl) {
     var show = debounce(function () {
       var q = subject.value.trim();
       if (q.length < 3) { box.hidden = true; box.innerHTML = ""; return; }
-      fetchResults(box.dataset.searchUrl, q).then(function (data) {
+      fetchResults(box.dataset.searchUrl, q, subjectLog).then(function (data) {
+        keepRef(data.search_ref);
         box.innerHTML = "";
         var hits = data.results || [];
         if (!hits.length) { box.hidden = true; return; }
@@ -196,7 +219,8 @@
         var ul = el("ul", {"class": "kb-suggestions"});
         hits.forEach(function (hit) {
           var li = el("li", {"data-article-id": String(hit.id)});
-          li.appendChild(el("a", {href: hit.url, target: "_blank", rel: "noopener"}, hit.title));
+          li.appendChild(el("a", {href: hit.open_url || hit.url, target: "_blank",
+                                  rel: "noopener"}, hit.title));
           if (hit.summary) li.appendChild(el("div", {"class": "small muted"}, hit.summary));
           var form = el("form", {method: "post", action: hit.url + "/answered",
                                  "class": "inline-form"});

@@ -2,6 +2,7 @@
 kept as events (when, which article and revision, which search, from which page)."""
 from __future__ import annotations
 
+import html
 import threading
 import time
 
@@ -71,8 +72,10 @@ def test_the_search_that_led_there_is_recorded(client, make, login_as, make_arti
     customer = make.user()
     login_as(customer)
     results = client.get("/kb/search?q=logo").get_data(as_text=True)
-    link = f'/kb/articles/{article.id}?q=logo"'
-    assert link in results
+    # The result links through the logged opening (kb.open_result) to the article.
+    link = html.unescape(results.split('class="kb-hit-title" href="')[1].split('"')[0])
+    opened = client.get(link)
+    assert opened.headers["Location"] == f"/kb/articles/{article.id}?q=logo"
     page = client.get(f"/kb/articles/{article.id}?q=logo").get_data(as_text=True)
     fields = form_fields(page, "answered-form")
     assert fields["q"] == "logo" and fields["source"] == "kb_page"
