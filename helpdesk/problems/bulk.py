@@ -31,6 +31,7 @@ from helpdesk.problems.models import (
     BulkDelivery,
     BulkReply,
     Problem,
+    ProblemEvent,
     ProblemEventKind,
     ProblemTicket,
 )
@@ -93,11 +94,14 @@ def deliver(bulk_id: int, *, by_id: int) -> Outcome:
         for ticket_id in ticket_ids:
             _one(bulk_id, ticket_id, by_id, outcome)
         bulk = db.session.get(BulkReply, bulk_id)
-        problem = db.session.get(Problem, bulk.problem_id)
         bulk.finished_at = utcnow()
-        problem.record(ProblemEventKind.bulk_reply, actor=db.session.get(User, by_id),
-                       new=str(len(outcome.answered)),
-                       note=(bulk.text_en or bulk.text_de)[:2000])
+        if outcome.answered:
+            # An event of its own, not a change of the problem (whose version an editor
+            # may hold, or a twin run that records its own).
+            db.session.add(ProblemEvent(
+                problem_id=bulk.problem_id, kind=ProblemEventKind.bulk_reply,
+                actor_id=by_id, new_value=str(len(outcome.answered)),
+                note=(bulk.text_en or bulk.text_de)[:2000], created_at=utcnow()))
         db.session.commit()
     return outcome
 
