@@ -244,3 +244,37 @@ def test_the_same_breach_recorded_by_two_sessions_at_once_is_recorded_once(
     assert len(_breach_events(ticket)) == 1
     mailbox.wait_for(1)
     assert len(mailbox.to(agent.email)) == 1
+
+
+def test_the_background_tick_runs_only_where_enabled(app, app_config, make, clock):
+    from helpdesk import create_app
+    from helpdesk.service_levels import ticker
+
+    # Off under TESTING (the suite's apps), unless a test enables it.
+    assert ticker.ticker_for(app) is None
+    enabled = create_app({**app_config, "SLA_TICK_IN_TESTS": True, "SLA_TICK_SECONDS": 0.05})
+    assert ticker.ticker_for(enabled) is not None
+    off = create_app({**app_config, "SLA_TICK_IN_TESTS": True, "SLA_TICK_SECONDS": 0})
+    assert ticker.ticker_for(off) is None
+
+    make.agent(1)
+    clock.set(berlin(2026, 3, 2, 9, 0))
+    ticket = make.ticket(priority="urgent")
+    ticket_id = ticket.id
+    clock.set(berlin(2026, 3, 2, 12, 0))
+    db.session.commit()
+    background = ticker.ticker_for(enabled)
+    try:
+        enabled.test_client().get("/healthz")          # the first request starts it
+        deadline = threading.Event()
+        for _ in range(200):                            # up to ~10 s, normally at once
+            with enabled.app_context():
+                found = db.session.scalar(sa.select(sa.func.count()).select_from(SlaBreach)
+                                          .where(SlaBreach.ticket_id == ticket_id))
+                db.session.remove()
+            if found or background.runs >= 3:
+                break
+            deadline.wait(0.05)
+    finally:
+        ticker.stop(enabled)
+    assert [b.target for b in _breaches()] == [Target.first_response]
