@@ -206,7 +206,9 @@ def _report_filter() -> reporting.ReportFilter:
 def report():
     flt = _report_filter()
     result = reporting.build(flt)
-    chart = json.dumps(reporting.chart_data(result), separators=(",", ":"))
+    # In a <script type="application/json">: no "<" may end it early.
+    chart = json.dumps(reporting.chart_data(result), separators=(",", ":")).replace(
+        "<", "\\u003c")
     return render_template(
         "service_levels/report.html", result=result, flt=flt, chart=chart,
         priority_choices=priority_choices(), category_choices=category_choices()[1:],
