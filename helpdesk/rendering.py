@@ -94,6 +94,41 @@ def plain_html(source: str | None) -> Markup:
     return Markup('<div class="md-plain">{}</div>').format(source or "")
 
 
+# A web address in plain text: up to white space or a character that cannot be in one;
+# trailing punctuation (and a closing bracket it did not open) belongs to the sentence.
+_URL_IN_TEXT = re.compile(r"\bhttps?://[^\s<>\"'`\x00-\x1f\x7f]+", re.IGNORECASE)
+_URL_TRAILING = ".,;:!?'\"»«“”‘’…"
+_URL_PAIRS = {")": "(", "]": "[", "}": "{"}
+
+
+def plain_text_html(source: str | None) -> Markup:
+    """Return `source`, plain text (such as a mail), as HTML that shows it as written:
+    escaped, line breaks kept (``md-plain``, as `plain_html`), and each http(s) address a
+    link; sanitised like everything else."""
+    text = source or ""
+    if not text.strip():
+        return Markup("")
+    parts, at = [], 0
+    for match in _URL_IN_TEXT.finditer(text):
+        url = _trim_url(match.group())
+        if urlsplit(url).hostname is None:
+            continue
+        parts.append(escape(text[at:match.start()]))
+        parts.append(Markup('<a href="{}">{}</a>').format(url, url))
+        at = match.start() + len(url)
+    parts.append(escape(text[at:]))
+    html = '<div class="md-plain">' + "".join(str(part) for part in parts) + "</div>"
+    return Markup(sanitize_html(html))
+
+
+def _trim_url(url: str) -> str:
+    """`url` without the punctuation that ends the sentence around it."""
+    while url and (url[-1] in _URL_TRAILING or (
+            url[-1] in _URL_PAIRS and url.count(url[-1]) > url.count(_URL_PAIRS[url[-1]]))):
+        url = url[:-1]
+    return url
+
+
 def stored_or_rendered(html: str | None, source: str | None) -> Markup:
     """Return the HTML rendered when `source` was saved, or render it now if there is none.
 

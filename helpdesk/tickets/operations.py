@@ -11,7 +11,7 @@ from helpdesk.accounts.models import Level, User
 from helpdesk.clock import utcnow
 from helpdesk.errors import NotAllowed
 from helpdesk.extensions import db
-from helpdesk.rendering import render_to_store
+from helpdesk.rendering import plain_text_html, render_to_store
 from helpdesk.signals import (
     articles_used,
     ticket_assigned,
@@ -62,8 +62,9 @@ class NewTicket:
 
 
 def file_ticket(data: NewTicket, *, requester: User, by: User,
-                attachments: list[Attachment] = ()) -> Ticket:
+                attachments: list[Attachment] = (), plain: bool = False) -> Ticket:
     """Create a ticket for `requester`, filed by `by` (the requester or an agent).
+    `plain`: the body is plain text (a mail), shown as written instead of as Markdown.
 
     Raises NotAllowed when a customer files for someone else. Adds the ticket to the
     session and flushes so it has its reference; the caller commits.
@@ -72,7 +73,7 @@ def file_ticket(data: NewTicket, *, requester: User, by: User,
         raise NotAllowed(_("You can only file tickets for yourself."))
     now = utcnow()
     ticket = Ticket(
-        subject=data.subject.strip(), body=data.body, body_html=render_to_store(data.body),
+        subject=data.subject.strip(), body=data.body, body_html=_to_store(data.body, plain),
         category=data.category,
         priority=data.priority, channel=data.channel, status=Status.new, level=Level.l1,
         requester=requester, created_by=by, created_at=now, updated_at=now,
@@ -99,16 +100,21 @@ def _clean(value: str | None) -> str | None:
     return value or None
 
 
+def _to_store(body: str, plain: bool) -> str:
+    return str(plain_text_html(body)) if plain else render_to_store(body)
+
+
 def add_message(ticket: Ticket, *, author: User, body: str, internal: bool = False,
                 attachments: list[Attachment] = (),
                 status_after: Status | None = None,
-                article_ids: Sequence[int] = ()) -> Message:
+                article_ids: Sequence[int] = (), plain: bool = False) -> Message:
     """Add a public reply or an internal note to `ticket`.
 
     A customer's reply reopens a resolved or waiting ticket. A staff reply counts as
     the first response and may set the status (for example "waiting on customer"); a
     note may set it too, without counting as an answer to the customer.
-    `article_ids` are the knowledge-base articles inserted into the message.
+    `article_ids` are the knowledge-base articles inserted into the message. `plain`: the
+    body is plain text (a mail), shown as written instead of as Markdown.
     Raises NotAllowed, or MessageRefused (before changing anything) when a check at the
     extension point registry.MESSAGE_CHECKS objects (the KB's); the caller commits.
     """
@@ -120,7 +126,7 @@ def add_message(ticket: Ticket, *, author: User, body: str, internal: bool = Fal
                                    article_ids=article_ids, by=author)]
     if reasons:
         raise MessageRefused(reasons)
-    message = Message(author=author, body=body, body_html=render_to_store(body),
+    message = Message(author=author, body=body, body_html=_to_store(body, plain),
                       is_internal=internal,
                       attachments=list(attachments), created_at=utcnow())
     ticket.messages.append(message)
