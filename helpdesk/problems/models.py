@@ -140,8 +140,9 @@ class ProblemTicket(db.Model):
 
     __tablename__ = "problem_ticket"
 
+    id: Mapped[int] = mapped_column(primary_key=True)
     ticket_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("ticket.id", ondelete="CASCADE"), primary_key=True, autoincrement=False)
+        sa.ForeignKey("ticket.id", ondelete="CASCADE"), unique=True)
     problem_id: Mapped[int] = mapped_column(
         sa.ForeignKey("problem.id", ondelete="CASCADE"), index=True)
     linked_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
@@ -149,6 +150,12 @@ class ProblemTicket(db.Model):
 
     ticket: Mapped[Ticket] = relationship(lazy="joined")
     problem: Mapped[Problem] = relationship(lazy="joined")
+
+    @staticmethod
+    def of(ticket_id: int) -> ProblemTicket | None:
+        """The link of the ticket `ticket_id` to its problem, if any."""
+        return db.session.scalar(sa.select(ProblemTicket).where(
+            ProblemTicket.ticket_id == ticket_id))
 
 
 class BulkReply(db.Model):

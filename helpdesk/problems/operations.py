@@ -159,7 +159,7 @@ def link_ticket(problem: Problem, ticket: Ticket, *, by: User) -> bool:
         raise NotAllowed(_("You cannot link this ticket to a problem."))
     if problem.status == ProblemStatus.closed:
         raise ProblemRefused(_("This problem is closed; link the ticket to an open one."))
-    current = db.session.get(ProblemTicket, ticket.id)
+    current = ProblemTicket.of(ticket.id)
     if current is not None:
         if current.problem_id == problem.id:
             return False
@@ -176,7 +176,7 @@ def unlink_ticket(ticket: Ticket, *, by: User) -> bool:
     """Take `ticket` off its problem. Returns False when it had none."""
     if not perms.can_link_ticket(by, ticket):
         raise NotAllowed(_("You cannot unlink this ticket."))
-    current = db.session.get(ProblemTicket, ticket.id)
+    current = ProblemTicket.of(ticket.id)
     if current is None:
         return False
     _unlink(current, by=by)
@@ -218,12 +218,12 @@ def on_ticket_merged(duplicate: Ticket, *, into: Ticket, by: User | None = None,
                      **_extra) -> None:
     """Receiver of `ticket_merged`: the surviving ticket keeps the duplicate's problem
     (unless it has one of its own)."""
-    link = db.session.get(ProblemTicket, duplicate.id)
+    link = ProblemTicket.of(duplicate.id)
     if link is None:
         return
     problem = link.problem
     _unlink(link, by=by)
-    if db.session.get(ProblemTicket, into.id) is None:
+    if ProblemTicket.of(into.id) is None:
         db.session.add(ProblemTicket(ticket_id=into.id, problem_id=problem.id,
                                      linked_by_id=by.id if by else None))
         problem.record(ProblemEventKind.ticket_linked, actor=by, new=into.ref,

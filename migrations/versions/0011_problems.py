@@ -114,7 +114,8 @@ def upgrade():
         batch_op.create_index('ix_problem_event_problem', ['problem_id', 'id'], unique=False)
 
     op.create_table('problem_ticket',
-    sa.Column('ticket_id', sa.Integer(), autoincrement=False, nullable=False),
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('ticket_id', sa.Integer(), nullable=False),
     sa.Column('problem_id', sa.Integer(), nullable=False),
     sa.Column('linked_by_id', sa.Integer(), nullable=True),
     sa.Column('created_at', sa.DateTime(), nullable=False),
@@ -126,7 +127,8 @@ def upgrade():
     sa.ForeignKeyConstraint(['ticket_id'], ['ticket.id'],
                             name=op.f('fk_problem_ticket_ticket_id_ticket'),
                             ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('ticket_id', name=op.f('pk_problem_ticket'))
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_problem_ticket')),
+    sa.UniqueConstraint('ticket_id', name=op.f('uq_problem_ticket_ticket_id'))
     )
     with op.batch_alter_table('problem_ticket', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_problem_ticket_problem_id'), ['problem_id'],

@@ -17,6 +17,11 @@ def _text(client, url, status=200) -> str:
     return text_of(response.get_data(as_text=True))
 
 
+def _link_of(ticket_id):
+    db.session.expire_all()
+    return ProblemTicket.of(ticket_id)
+
+
 def _problem(by, title="Checkout rejects PayPal", component="Checkout", **kwargs) -> Problem:
     problem = create_problem(ProblemInput(title=title, component=component,
                                           description="Customers see 10486."), by=by, **kwargs)
@@ -75,11 +80,11 @@ def test_linking_searches_open_problems_by_title(app, client, make, login_as):
                            data={"ticket": ticket.ref, "back": "ticket"})
     assert response.status_code == 302
     assert response.headers["Location"] == f"/tickets/{ticket.ref}"
-    assert db.session.get(ProblemTicket, ticket.id).problem_id == wanted.id
+    assert ProblemTicket.of(ticket.id).problem_id == wanted.id
     # A ticket has one problem: linking it to another moves it.
     other = _problem(l3, title="Another cause")
     client.post(f"/problems/{other.id}/tickets", data={"ticket": ticket.ref})
-    assert fresh(ProblemTicket, ticket.id).problem_id == other.id
+    assert _link_of(ticket.id).problem_id == other.id
     assert ProblemEventKind.ticket_unlinked in [e.kind for e in fresh(Problem, wanted.id).events]
 
 
@@ -97,7 +102,8 @@ def test_the_problem_page_lists_its_tickets_with_status_and_level(app, client, m
     assert f"{at_3.ref} PayPal broken (level 3) Open L3" in page
     # Level 1 reads the problem, but only the tickets it may open; the others are a count.
     login_as(make.agent(1))
-    listed = _text(client, f"/problems/{problem.id}").split(" Tickets ")[1].split("Link a ticket")[0]
+    page = _text(client, f"/problems/{problem.id}")
+    listed = page.split(" Tickets ")[1].split("Link a ticket")[0]
     assert at_1.ref in listed and at_3.ref not in listed and "level 3" not in listed
     assert "1 more at levels you do not work at." in listed
 
@@ -207,7 +213,7 @@ def test_customers_see_nothing_of_problems(app, client, make, login_as):
                 "/problems/new"):
         assert client.get(url).status_code == 404, url
     assert client.post(f"/problems/tickets/{ticket.ref}/unlink").status_code == 404
-    assert db.session.get(ProblemTicket, ticket.id) is not None
+    assert ProblemTicket.of(ticket.id) is not None
 
 
 def test_unlinking_and_a_merged_ticket_keeps_its_problem(app, client, make, login_as):
@@ -221,12 +227,12 @@ def test_unlinking_and_a_merged_ticket_keeps_its_problem(app, client, make, logi
     response = client.post(f"/tickets/{duplicate.ref}/merge", data={
         "target": original.ref, "version": str(duplicate.version)})
     assert response.status_code == 302
-    assert db.session.get(ProblemTicket, duplicate.id) is None
-    assert fresh(ProblemTicket, original.id).problem_id == problem.id
+    assert ProblemTicket.of(duplicate.id) is None
+    assert _link_of(original.id).problem_id == problem.id
 
     response = client.post(f"/problems/tickets/{original.ref}/unlink")
     assert response.status_code == 302
-    assert fresh(ProblemTicket, original.id) is None
+    assert _link_of(original.id) is None
     events = [(e.kind, e.old_value) for e in fresh(Ticket, original.id).events]
     assert (EventKind.problem, f"#{problem.id} {problem.title}") in events
 

@@ -34,7 +34,11 @@ from helpdesk.extensions import db, login_manager
 from helpdesk.mail_in import pipeline as mail_in
 from helpdesk.mail_in.models import ReceivedMail
 from helpdesk.notifications.models import MailStatus, OutboxMail
+from helpdesk.problems import bulk as problem_bulk
+from helpdesk.problems import operations as problem_ops
+from helpdesk.problems.models import ProblemStatus
 from helpdesk.service_levels.models import SlaCalendar, SlaLevelTarget, SlaPolicy
+from helpdesk.tickets import links
 from kb import curation, feedback, index
 from kb.evidence_models import ReaderClass, SearchLog, SearchSource
 from kb.models import FeedbackKind, Visibility
@@ -101,6 +105,8 @@ _UPDATE = {"status": "waiting_on_customer", "priority": "high", "category": ""}
 _ASSIGN = {"assignee": "{l%d.id}"}
 _ESCALATE = {"summary": "Sync job fails", "tried": "Re-ran it", "articles_checked": "none"}
 _RETURN = {"to_level": "{below%d}", "summary": "Ask for the order number"}
+_MERGE = {"target": "{twin1.ref}"}
+_RESOLVE = {"decision": "nothing", "reply": "Fixed, thanks for waiting"}
 _ARTICLE = {"title": "Refunds for cancelled orders", "body": "Open the order, then Refund.",
             "language": "en", "visibility": "internal", "category": "", "version": "0"}
 
@@ -314,6 +320,86 @@ ROUTES = {
                     POST=(LOGIN, 403, 404, 404, DONE, 403, DONE)),
         ticket_case(3, "/return", data=_RETURN, GET=(LOGIN, 403, 404, 404, 404, OK, OK),
                     POST=(LOGIN, 403, 404, 404, 404, DONE, DONE)),
+    ),
+    # -- merges, related tickets, resolving with the knowledge decision ------------------
+    "tickets.merge_ticket": (
+        ticket_case(1, "/merge", data=_MERGE, GET=(LOGIN, 403, 404, OK, OK, OK, OK),
+                    POST=(LOGIN, 403, 404, DONE, DONE, DONE, DONE)),
+        ticket_case(2, "/merge", data=_MERGE, GET=(LOGIN, 403, 404, 404, OK, OK, OK),
+                    POST=(LOGIN, 403, 404, 404, DONE, DONE, DONE)),
+    ),
+    "tickets.link_ticket": (
+        ticket_case(1, "/links", data={"other": "{twin1.ref}"}, GET=NO_GET_OWNED,
+                    POST=(LOGIN, 403, 404, DONE, DONE, DONE, DONE)),
+    ),
+    "tickets.unlink_ticket": (
+        C("/tickets/{ticket1.ref}/links/{twin1.ref}/remove", GET=NO_GET_OWNED,
+          POST=(LOGIN, 403, 404, DONE, DONE, DONE, DONE), also=("related1",)),
+    ),
+    "tickets.resolve_ticket": (
+        ticket_case(1, "/resolve", data=_RESOLVE, GET=(LOGIN, 403, 404, OK, OK, OK, OK),
+                    POST=(LOGIN, 403, 404, DONE, DONE, DONE, DONE)),
+        ticket_case(3, "/resolve", data=_RESOLVE, GET=(LOGIN, 403, 404, 404, 404, OK, OK),
+                    POST=(LOGIN, 403, 404, 404, 404, DONE, DONE)),
+    ),
+    # -- problems: staff read them and link tickets; level 3 and admins run them ---------
+    "problems.problem_list": (
+        C("/problems/", GET=(LOGIN, 404, NA, OK, OK, OK, OK), also=("problem",)),
+    ),
+    "problems.show_problem": (
+        C("/problems/{problem.id}", GET=(LOGIN, 404, NA, OK, OK, OK, OK)),
+    ),
+    "problems.new_problem": (
+        C("/problems/new", GET=(LOGIN, 404, NA, OK, OK, OK, OK),
+          POST=(LOGIN, 404, NA, DONE, DONE, DONE, DONE),
+          data={"title": "Sync broken", "component": "Sync", "description": "Orders hang"}),
+        C("/problems/new?ticket={ticket1.ref}", GET=(LOGIN, 404, 404, OK, OK, OK, OK)),
+    ),
+    "problems.edit": (
+        C("/problems/{problem.id}/edit", GET=(LOGIN, 404, NA, 403, 403, OK, OK),
+          POST=(LOGIN, 404, NA, 403, 403, DONE, DONE), data={
+              "title": "Renamed problem", "component": "Sync", "description": "", "cause": "",
+              "workaround": "", "fix_note": "", "owner": "{l3.id}",
+              "version": "{problem.version}"}),
+    ),
+    "problems.set_status": (
+        C("/problems/{problem.id}/status", GET=NO_GET,
+          POST=(LOGIN, 404, NA, 403, 403, DONE, DONE),
+          data={"status": "closed", "version": "{problem.version}"}),
+    ),
+    # Level 3 takes a problem that is not theirs (an admin gives it to someone instead).
+    "problems.take": (
+        C("/problems/{problem_proposed.id}/take", GET=NO_GET,
+          POST=(LOGIN, 404, NA, 403, 403, DONE, 403),
+          data={"version": "{problem_proposed.version}"}),
+    ),
+    "problems.document": (
+        C("/problems/{problem_known.id}/known-error-article", GET=NO_GET,
+          POST=(LOGIN, 404, NA, 403, 403, DONE, DONE),
+          data={"language": "en", "version": "{problem_known.version}"}),
+    ),
+    # The owner (level 3 here) or an admin answers all open tickets.
+    "problems.answer_all": (
+        C("/problems/{problem_known.id}/answer", GET=(LOGIN, 404, NA, 403, 403, OK, OK),
+          POST=(LOGIN, 404, NA, 403, 403, DONE, DONE), also=("problem_ticket1",),
+          data={"text_en": "Import the orders by hand.", "text_de": ""}),
+    ),
+    "problems.resume_answer": (
+        C("/problems/{bulk_reply.problem_id}/answers/{bulk_reply.id}/resume", GET=NO_GET,
+          POST=(LOGIN, 404, NA, 403, 403, DONE, DONE)),
+    ),
+    "problems.link_page": (
+        C("/problems/link/{ticket1.ref}", GET=(LOGIN, 404, 404, OK, OK, OK, OK),
+          also=("problem",)),
+        C("/problems/link/{ticket3.ref}", GET=(LOGIN, 404, 404, 404, 404, OK, OK)),
+    ),
+    "problems.link": (
+        C("/problems/{problem.id}/tickets", GET=NO_GET,
+          POST=(LOGIN, 404, NA, DONE, DONE, DONE, DONE), data={"ticket": "{ticket1.ref}"}),
+    ),
+    "problems.unlink": (
+        C("/problems/tickets/{ticket1.ref}/unlink", GET=NO_GET_OWNED,
+          POST=(LOGIN, 404, 404, DONE, DONE, DONE, DONE), also=("problem_ticket1",)),
     ),
     # -- knowledge base ------------------------------------------------------------------
     # (No 405 rows for /kb/articles/<id>/<action>: a GET there is the article page, whose
@@ -547,6 +633,20 @@ class World:
         if name.startswith("note"):
             return make.message(self[f"ticket{level}"], self["admin"], NOTE_TEXT,
                                 internal=True, files={NOTE_FILE: b"internal-bytes"})
+        if name.startswith("twin"):         # another ticket of the customer, same level
+            return make.ticket(self["customer"], level=int(level), subject=f"{OWNED} (twin)")
+        if name.startswith("related"):
+            return links.link(self[f"ticket{level}"], self[f"twin{level}"], by=self["admin"])
+        if name in ("problem", "problem_proposed", "problem_known"):
+            return self._problem(name)
+        if name.startswith("problem_ticket"):
+            return problem_ops.link_ticket(self["problem_known"], self[f"ticket{level}"],
+                                           by=self["l3"])
+        if name == "bulk_reply":        # a reply to all tickets that did not get through
+            self["problem_ticket1"]
+            return problem_bulk.start(self["problem_known"], by=self["l3"], text_de="",
+                                      text_en=f"Import the orders by hand ({next(_serial)}).",
+                                      resolve=False)
         n = next(_serial)
         if name == "fresh_email":
             return f"new-{n}@example.com"
@@ -621,6 +721,22 @@ class World:
             return feedback.add_feedback(self["article_public"], kind=FeedbackKind.outdated,
                                          text="The screenshots are old", by=self["admin"])
         raise KeyError(name)
+
+    def _problem(self, name):
+        """An open problem of level 3's; a proposed one (level 1's, no owner); a known
+        error with its workaround."""
+        if name == "problem_proposed":
+            return problem_ops.create_problem(problem_ops.ProblemInput(
+                title="Proposed problem", component="Sync"), by=self["l1"])
+        problem = problem_ops.create_problem(problem_ops.ProblemInput(
+            title="Sync problem", component="Sync", description="Orders hang"), by=self["l3"])
+        if name == "problem_known":
+            problem_ops.edit_problem(problem, problem_ops.ProblemInput(
+                title=problem.title, component=problem.component,
+                description=problem.description), by=self["l3"],
+                workaround="Import the orders by hand.", fix_note="")
+            problem_ops.change_status(problem, ProblemStatus.known_error, by=self["l3"])
+        return problem
 
     # -- clients ------------------------------------------------------------------------
     def client(self, actor):
