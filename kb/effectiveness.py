@@ -10,7 +10,7 @@ For each article, over a period:
   being escalated, and not reopened within 14 days of that resolution (ticket events);
 * deflections: searches on the new-ticket form after which the article was opened and
   no ticket was filed from that form (the search log);
-* ratings: helpful votes and all votes, when the ratings table exists.
+* ratings: helpful votes and all votes on the article's current text (kb.ratings).
 
 `boost_factors` turns the record into a gentle factor (at most 1 + KB_EFFECTIVENESS_BOOST)
 for the staff ticket page's suggestions (`kb.ranking.rerank`).
@@ -31,9 +31,8 @@ from flask import Flask, current_app
 from helpdesk.clock import utcnow
 from helpdesk.extensions import db
 from helpdesk.tickets.models import EventKind, Status, TicketEvent
-from kb import models as kb_models
 from kb.evidence_models import ArticleViewDay, SearchLog, SearchOpen, SearchSource
-from kb.models import Article, ArticleStatus, TicketArticle
+from kb.models import Article, ArticleRating, ArticleStatus, TicketArticle
 from kb.search_log import own_transaction
 
 REOPEN_WINDOW = timedelta(days=14)
@@ -106,8 +105,8 @@ class Effectiveness:
     uses: int = 0
     solved: int = 0
     deflections: int = 0
-    helpful: int | None = None        # None: no ratings table (or not counted)
-    votes: int | None = None
+    helpful: int = 0                  # votes on the current text
+    votes: int = 0
     used_on: list[int] = field(default_factory=list, repr=False)
 
     @property
@@ -117,19 +116,6 @@ class Effectiveness:
     @property
     def rating(self) -> float | None:
         return self.helpful / self.votes if self.votes else None
-
-
-def _ratings_model():
-    """The reader ratings' table, if the ratings part of the knowledge loop has one:
-    a model in kb.models with `article_id` and a boolean `helpful`."""
-    model = getattr(kb_models, "ArticleRating", None)
-    if model is None or not hasattr(model, "article_id") or not hasattr(model, "helpful"):
-        return None
-    return model
-
-
-def has_ratings() -> bool:
-    return _ratings_model() is not None
 
 
 def _since(days: int | None) -> datetime | None:
@@ -179,27 +165,24 @@ def figures(article_ids=None, *, days: int | None = None) -> dict[int, Effective
     for article_id, n in db.session.execute(deflected):
         row(article_id).deflections = int(n)
 
-    rating = _ratings_model()
-    if rating is not None:
-        votes = limited(sa.select(rating.article_id, sa.func.count(),
-                                  sa.func.sum(sa.case((rating.helpful.is_(True), 1), else_=0)))
-                        .group_by(rating.article_id), rating.article_id)
-        created = getattr(rating, "created_at", None)
-        if since is not None and created is not None:
-            votes = votes.where(created >= since)
-        for item in out.values():
-            item.helpful, item.votes = 0, 0
-        for article_id, n, helpful in db.session.execute(votes):
-            item = row(article_id)
-            item.votes, item.helpful = int(n), int(helpful or 0)
+    # Ratings: the votes on each article's current text, as level 2's curation counts them
+    # (kb.ratings), whatever the period.
+    helpful = sa.func.sum(sa.case((ArticleRating.helpful.is_(True), 1), else_=0))
+    votes = limited(
+        sa.select(ArticleRating.article_id, sa.func.count(), helpful)
+        .join(Article, sa.and_(Article.id == ArticleRating.article_id,
+                               ArticleRating.revision_number
+                               == sa.func.coalesce(Article.content_revision, 1)))
+        .group_by(ArticleRating.article_id), ArticleRating.article_id)
+    for article_id, n, yes in db.session.execute(votes):
+        item = row(article_id)
+        item.votes, item.helpful = int(n), int(yes or 0)
     return out
 
 
 def for_article(article: Article, *, days: int | None = None) -> Effectiveness:
     """One article's figures (the editors' box on the article page)."""
     found = figures([article.id], days=days).get(article.id) or Effectiveness(article.id)
-    if has_ratings() and found.votes is None:
-        found.helpful, found.votes = 0, 0
     found.title, found.language = article.title, article.language
     return found
 
@@ -213,8 +196,6 @@ def report(*, days: int | None = 90, sort: str = "uses", descending: bool = True
             sa.select(Article.id, Article.title, Article.language).where(
                 Article.status == ArticleStatus.published)):
         item = found.get(article_id) or Effectiveness(article_id)
-        if has_ratings() and item.votes is None:
-            item.helpful, item.votes = 0, 0
         item.title, item.language = title, language
         rows.append(item)
     sort = sort if sort in SORT_KEYS else "uses"
@@ -244,13 +225,12 @@ def _cell(value) -> str:
 def to_csv(rows: list[Effectiveness]) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
-    columns = CSV_HEADER if has_ratings() else CSV_HEADER[:-2]
-    writer.writerow(columns)
+    writer.writerow(CSV_HEADER)
     for item in rows:
         share = f"{item.solved_share:.3f}" if item.solved_share is not None else ""
         values = [item.article_id, _cell(item.title), item.language, item.views, item.uses,
                   item.solved, share, item.deflections, item.helpful, item.votes]
-        writer.writerow(values[:len(columns)])
+        writer.writerow(values)
     return out.getvalue()
 
 

@@ -195,7 +195,7 @@ def effectiveness_report():
     rows = effectiveness.report(days=days, sort=sort, descending=descending)
     return render_template("kb/effectiveness.html", rows=rows[:REPORT_ROWS], total=len(rows),
                            days=days, sort=sort, descending=descending,
-                           periods=effectiveness.PERIODS, ratings=effectiveness.has_ratings())
+                           periods=effectiveness.PERIODS)
 
 
 @bp.get("/effectiveness.csv")

@@ -130,6 +130,15 @@ def log_search(result, *, user, source: str | None = None, language: str = "en",
     same typeahead wrote a moment ago, which is updated instead of adding a row while it
     belongs to the same reader and source, is recent and none of its results was opened.
     """
+    try:
+        return _log_search(result, user=user, source=source, language=language,
+                           previous=previous)
+    except Exception:      # noqa: BLE001 (the log must never break a search)
+        log.warning("could not log a search", exc_info=True)
+        return None
+
+
+def _log_search(result, *, user, source, language, previous) -> str | None:
     if result.unavailable or result.page != 1 or not result.query:
         return None
     query = normalise(result.query)
