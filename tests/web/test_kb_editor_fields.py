@@ -162,16 +162,21 @@ def test_a_deactivated_category_survives_an_edit(client, login_as, twins, make):
 
 
 def test_new_article_can_be_linked_to_its_translation(client, login_as, twins, make):
-    english, _german = twins
+    english, german = twins
+    german.translation_key = None          # the English article waits for its translation
+    db.session.commit()
     login_as(make.agent(2))
     response = client.post("/kb/articles/new", data={
-        "title": "Annuler une commande", "body": "Ouvrez la commande.", "language": "en",
+        "title": "Eine Bestellung stornieren", "body": "Öffne die Bestellung.", "language": "de",
         "visibility": "public", "category": "None", "translation_key": " cancel-order ",
         "version": "0", "base_revision": "0"})
     assert response.status_code == 302
-    created = db.session.scalar(sa.select(Article).where(Article.title == "Annuler une commande"))
+    created = db.session.scalar(sa.select(Article).where(
+        Article.title == "Eine Bestellung stornieren"))
     assert created.translation_key == "cancel-order"
     assert created.revisions[0].translation_key == "cancel-order"
+    assert f'/kb/articles/{created.id}"' in client.get(
+        f"/kb/articles/{english.id}").get_data(as_text=True).split("Also available in")[1]
 
 
 def test_migration_fills_older_revisions_from_their_article(empty_database, tmp_path):  # noqa: F811
