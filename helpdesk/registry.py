@@ -31,6 +31,7 @@ MESSAGE_EXTRAS = "message_extras"
 MAIL_RECIPIENT_CHECKS = "mail_recipient_checks"
 DUE_TIMES = "due_times"
 RESOLVE_FORM = "resolve_form"
+THREAD_REFERENCES = "thread_references"
 
 EXTENSION_POINTS: dict[str, str] = {
     HEALTH_CHECKS: "callable (app) -> (name, ok, details): a part of the /healthz report",
@@ -57,6 +58,11 @@ EXTENSION_POINTS: dict[str, str] = {
     MAIL_RECIPIENT_CHECKS: "callable (address) -> reason or None: a reason not to send mail "
                            "to an address (it bounces); such a mail is kept as failed, with "
                            "the reason",
+    THREAD_REFERENCES: "callable (ticket, recipient) -> [(message_id, received_at)]: the "
+                       "Message-IDs of mails received on `ticket` from the address "
+                       "`recipient`, each with when it came (naive UTC), oldest first; a "
+                       "mail to that address about the ticket answers the latest of them "
+                       "or of our own mails to it (In-Reply-To) and names them in References",
     RESOLVE_FORM: "template name: included in the resolve form's knowledge decision (the "
                   "KB's article picker), reading `ticket` and `form`",
 }

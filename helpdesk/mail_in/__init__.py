@@ -8,7 +8,8 @@ for what cannot be taken); `mailbox` reads IMAP mailboxes for `helpdesk mail fet
 
 `init_app` wires it in: the `helpdesk mail receive` and `fetch` commands, the
 administration's Incoming mail tab (the quarantine), the original message and quoted text on
-the ticket page, no mail to bouncing addresses, and demo tickets that came by mail.
+the ticket page, no mail to bouncing addresses, mail back that answers the customer's own
+mail (thread references), and demo tickets that came by mail.
 """
 from __future__ import annotations
 
@@ -33,5 +34,6 @@ def init_app(app: Flask) -> None:
     registry.add(app, registry.ADMIN_TABS, hooks.admin_tabs)
     registry.add(app, registry.MESSAGE_EXTRAS, pipeline.message_extras)
     registry.add(app, registry.MAIL_RECIPIENT_CHECKS, pipeline.bouncing_reason)
+    registry.add(app, registry.THREAD_REFERENCES, pipeline.thread_references)
     registry.add(app, registry.HEALTH_CHECKS, hooks.health_check)
     registry.add(app, registry.DEMO_SEEDERS, demo.seed_demo_mail)

@@ -18,14 +18,16 @@
    Message-IDs of mails we received, else the subject's ``[HD-...]`` reference. Only the
    ticket's requester writes into it (addresses compared in any case): a mail from anyone
    else files a ticket of its own. A reply to a resolved ticket reopens it; one to a closed
-   ticket files a new ticket whose text names the old one.
+   ticket files a new ticket whose text names the old one. The mail we send back about the
+   ticket answers the sender's own latest mail (`thread_references`).
 5. **Filed.** An unknown sender gets a customer account (language guessed from the mail)
    and a ticket on channel e-mail; the acknowledgement carries the link to choose a
    password. A mailbox that refuses unknown senders answers them politely instead.
 6. **The text**: what the sender wrote now (cut at our reply marker, then the quotes and
-   signature split off) is the message, rendered like the portal's; the quoted part is kept
-   and shown collapsed. Attachments and inline images follow the upload limits: a file
-   over one is left out with a note, the rest of the mail is kept.
+   signature split off) is the message, shown as written (plain text, not Markdown: line
+   breaks kept, web addresses linked); the quoted part is kept and shown collapsed.
+   Attachments and inline images follow the upload limits: a file over one is left out
+   with a note, the rest of the mail is kept.
 7. **Limits**: more than MAIL_IN_MAX_PER_SENDER_PER_HOUR mails from one address within an
    hour are quarantined ("rate limit"), not filed.
 
@@ -43,8 +45,9 @@ import logging
 import os
 import re
 import secrets
+from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from email.parser import BytesHeaderParser
 from email.utils import getaddresses, parseaddr
 from pathlib import Path
@@ -477,8 +480,9 @@ def _ticket_mail(row: ReceivedMail, mail: InboundMail, *, retrying: bool) -> Non
     if ticket is not None and ticket.requester.email.lower() == address.lower():
         if ticket.status != Status.closed:
             files, left_out = _files(mail)
-            message = add_message(ticket, author=ticket.requester, body=body,
-                                  attachments=files)
+            with _receiving(row):
+                message = add_message(ticket, author=ticket.requester, body=body,
+                                      attachments=files, plain=True)
             _processed(row, ticket, message, quoted, left_out,
                        f"reply to {ticket.ref}")
             return
@@ -496,9 +500,10 @@ def _ticket_mail(row: ReceivedMail, mail: InboundMail, *, retrying: bool) -> Non
             line = _("Follow-up to %(ref)s", ref=follow_up_of.ref)
         body = f"{line}\n\n{body}".strip()
     files, left_out = _files(mail)
-    ticket = file_ticket(NewTicket(subject=_subject(mail, body), body=body,
-                                   channel=Channel.email),
-                         requester=user, by=user, attachments=files)
+    with _receiving(row):
+        ticket = file_ticket(NewTicket(subject=_subject(mail, body), body=body,
+                                       channel=Channel.email),
+                             requester=user, by=user, attachments=files, plain=True)
     reason = f"new ticket {ticket.ref}"
     if follow_up_of is not None:
         reason += f", follow-up to the closed {follow_up_of.ref}"
@@ -641,6 +646,44 @@ def guess_language(mail: InboundMail, text: str) -> str:
     if english >= 2 and english > german and "en" in LANGUAGE_CODES:
         return "en"
     return str(current_app.config["DEFAULT_LOCALE"])
+
+
+# -- threading the mail we send back ------------------------------------------------------
+
+# The session's mail being filed right now: the mail the ticket operations send in the
+# same transaction (the acknowledgement) answer it, before its row names the ticket.
+RECEIVING_KEY = "helpdesk_mail_in_receiving"
+
+
+@contextmanager
+def _receiving(row: ReceivedMail):
+    info = db.session().info
+    info[RECEIVING_KEY] = row
+    try:
+        yield
+    finally:
+        info.pop(RECEIVING_KEY, None)
+
+
+def thread_references(ticket: Ticket, recipient: str) -> list[tuple[str, datetime]]:
+    """registry.THREAD_REFERENCES: the Message-IDs of the mails `recipient` sent that were
+    filed on `ticket` (the one being filed now too), with when they came, oldest first; so
+    the acknowledgement and every later mail answer the customer's own mail."""
+    address = (recipient or "").lower()
+    if ticket.id is None or not address:
+        return []
+    rows = db.session.execute(
+        sa.select(ReceivedMail.header_message_id, ReceivedMail.received_at, ReceivedMail.id)
+        .where(ReceivedMail.ticket_id == ticket.id, ReceivedMail.sender == address,
+               ReceivedMail.status == ReceivedStatus.processed,
+               ReceivedMail.header_message_id.is_not(None))
+        .order_by(ReceivedMail.id.desc()).limit(20)).all()
+    found = {row_id: (mid, at) for mid, at, row_id in rows}
+    current = db.session().info.get(RECEIVING_KEY)
+    if (current is not None and current.header_message_id and current.sender == address
+            and current.ticket_id in (None, ticket.id)):
+        found[current.id] = (current.header_message_id, current.received_at)
+    return [found[row_id] for row_id in sorted(found)]
 
 
 # -- what the ticket page shows -----------------------------------------------------------

@@ -35,8 +35,9 @@ def queue(*, to: str, to_name: str, subject: str, body: str, body_html: str | No
     """Add a mail to the current transaction's outbox (nothing if mail is suppressed).
 
     `body` is the plain text, `body_html` (optional) the HTML alternative. A mail about
-    a `ticket` is threaded: it follows the ticket's previous mail to the same address
-    (or `in_reply_to`, a mail it answers), under the ticket's thread root. `automatic`
+    a `ticket` is threaded under the ticket's thread root: it follows the latest of the
+    ticket's previous mail to the same address and the mails received from that address
+    on the ticket (registry.THREAD_REFERENCES), or `in_reply_to`, a mail it answers. `automatic`
     marks a notice no person wrote (Auto-Submitted), so auto-responders leave it alone.
     Every header is fixed here, so each attempt sends the same bytes. A mail to an address
     that a check of registry.MAIL_RECIPIENT_CHECKS objects to (it bounces) is kept as
@@ -62,9 +63,9 @@ def queue(*, to: str, to_name: str, subject: str, body: str, body_html: str | No
         created_at=now)
     if ticket is not None:
         root = mail_threading.thread_root_id(ticket.id)
-        previous = in_reply_to or _previous_message_id(ticket, to)
-        row.in_reply_to = previous or root
-        row.references = mail_threading.references(root, previous)
+        chain = [in_reply_to] if in_reply_to else _thread_chain(ticket, to)
+        row.in_reply_to = chain[-1] if chain else root
+        row.references = " ".join([root, *chain])
     elif in_reply_to:
         row.in_reply_to = row.references = in_reply_to
     row.extra_headers = json.dumps(_extra_headers(automatic))
@@ -84,12 +85,27 @@ def queue(*, to: str, to_name: str, subject: str, body: str, body_html: str | No
     return row
 
 
-def _previous_message_id(ticket: Ticket, recipient: str) -> str | None:
-    """The Message-ID of the ticket's last mail to `recipient` (this transaction's too)."""
-    return db.session.scalar(
-        sa.select(OutboxMail.message_id)
+# At most this many Message-IDs after the thread root in a References header.
+MAX_REFERENCES = 10
+
+
+def _thread_chain(ticket: Ticket, recipient: str) -> list[str]:
+    """The mails of the ticket's thread with `recipient` that a new mail to them follows,
+    oldest first: the ticket's last mail to them (this transaction's too) and the mails
+    received from them on the ticket (registry.THREAD_REFERENCES: mail in), so that a mail
+    answers the customer's own mail when theirs is the latest."""
+    previous = db.session.execute(
+        sa.select(OutboxMail.message_id, OutboxMail.created_at)
         .where(OutboxMail.ticket_id == ticket.id, OutboxMail.recipient == recipient)
-        .order_by(OutboxMail.id.desc()).limit(1))
+        .order_by(OutboxMail.id.desc()).limit(1)).first()
+    found = [(at, 1, mid) for mid, at in ([previous] if previous else [])]
+    for source in registry.entries(registry.THREAD_REFERENCES):
+        found += [(at, 0, mid) for mid, at in source(ticket, recipient)]
+    chain: list[str] = []
+    for _at, _ours, mid in sorted(found, key=lambda item: item[:2]):
+        if mid and mid not in chain:
+            chain.append(mid)
+    return chain[-MAX_REFERENCES:]
 
 
 # Headers of automatic notices: RFC 3834, and the one Exchange and Outlook heed.

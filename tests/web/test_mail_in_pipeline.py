@@ -181,6 +181,84 @@ def test_a_reply_to_our_mail_threads_by_its_headers_without_a_reference(app, mak
     assert len(tickets()) == 1
 
 
+def _mails_split(text: str, mails):
+    """The one mail of `mails` that carries `text`, and the others."""
+    [found] = [m for m in mails if text in m.get_content()]
+    return found, [m for m in mails if m is not found]
+
+
+def test_our_mails_answer_the_customers_own_mails_in_their_thread(app, make, mailbox):
+    first_id = make_msgid(domain="mail.example.org")
+    outcome = pipeline.receive(compose(message_id=first_id))
+    ticket = fresh(Ticket, outcome.ticket_id)
+    root = mail_threading.thread_root_id(ticket.id)
+    # The acknowledgement answers the customer's mail, under the ticket's thread root.
+    mailbox.wait_for(1)
+    [ack] = mailbox.to("kim@example.org")
+    assert ack["In-Reply-To"] == first_id
+    assert ack["References"].split() == [root, first_id]
+
+    # Level 1 answers in the app: the answer follows the acknowledgement, our latest mail.
+    agent = make.agent(1)
+    make.message(ticket, agent, "Welche Paketnummer steht auf dem Beleg?")
+    mailbox.wait_for(2)
+    answer, [_ack] = _mails_split("Paketnummer", mailbox.to("kim@example.org"))
+    assert answer["In-Reply-To"] == ack["Message-ID"]
+    assert answer["References"].split() == [root, first_id, ack["Message-ID"]]
+
+    # The customer answers by mail; the next mails answer that mail, then each other.
+    second_id = make_msgid(domain="mail.example.org")
+    reply = pipeline.receive(compose(
+        subject=f"AW: {answer['Subject']}", body="Die Nummer ist 0815.", message_id=second_id,
+        in_reply_to=answer["Message-ID"],
+        references=f"{answer['References']} {answer['Message-ID']}"))
+    assert reply.ticket_id == ticket.id
+    mailbox.clear()
+    make.message(ticket, agent, "Danke, das Paket ist unterwegs.", status_after=Status.resolved)
+    mailbox.wait_for(2)
+    resolved_reply, [notice] = _mails_split("Paket ist unterwegs", mailbox.to("kim@example.org"))
+    # The resolution notice and the reply: the first queued answers the customer's mail,
+    # the other follows it.
+    first, then = sorted([resolved_reply, notice], key=lambda m: m["In-Reply-To"] != second_id)
+    assert first["In-Reply-To"] == second_id
+    references = first["References"].split()
+    assert references[0] == root and references[-1] == second_id
+    assert first_id in references and answer["Message-ID"] in references
+    assert then["In-Reply-To"] == first["Message-ID"]
+    assert then["References"].split()[0] == root and second_id in then["References"]
+
+
+def test_only_the_recipients_own_mails_are_answered(app, make, mailbox):
+    """Mail to someone else about the ticket (the assigned agent) never names the
+    customer's mails; a mail without a Message-ID is not named at all."""
+    customer, agent = make.user(email="owner@example.org"), make.agent(1)
+    ticket = make.ticket(customer, subject="Gutschein")
+    ticket.assignee = agent
+    db.session.commit()
+    mailbox.wait_for(1)
+    [ack] = mailbox.to(customer.email)
+    mailbox.clear()
+    bare = compose(sender=customer.email, subject=f"Re: [{ticket.ref}] x",
+                   body="Noch eine Frage.", message_id="<x@y>").replace(
+                       b"Message-ID: <x@y>\n", b"")
+    pipeline.receive(bare)
+    customer_id = make_msgid(domain="mail.example.org")
+    pipeline.receive(compose(sender=customer.email, subject=f"Re: [{ticket.ref}] x",
+                             body="Und noch eine.", message_id=customer_id))
+    mailbox.wait_for(2)
+    notices = mailbox.to(agent.email)
+    assert len(notices) == 2
+    for notice in notices:
+        assert customer_id not in notice["References"]
+    mailbox.clear()
+    make.message(ticket, agent, "Beides beantwortet.")
+    mailbox.wait_for(1)
+    [answer] = mailbox.to(customer.email)
+    assert answer["In-Reply-To"] == customer_id
+    assert answer["References"].split() == [mail_threading.thread_root_id(ticket.id),
+                                             ack["Message-ID"], customer_id]
+
+
 def test_a_reply_to_a_mail_we_received_threads_into_its_ticket(app, make):
     first_id = make_msgid(domain="mail.example.org")
     pipeline.receive(compose(message_id=first_id))
