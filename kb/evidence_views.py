@@ -49,8 +49,15 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("KB_EFFECTIVENESS_CACHE", 600)   # seconds
     registry.add(app, registry.NAV_ITEMS, nav_items)
     registry.connect(app, signals.ticket_created, on_ticket_created)
+    registry.add(app, registry.DEMO_SEEDERS, seed_demo_evidence)
     app.jinja_env.globals["kb_effectiveness"] = effectiveness_for_editors
     app.jinja_env.globals["kb_result_url"] = result_url
+
+
+def seed_demo_evidence(*, users: dict, categories: dict) -> None:
+    from kb.evidence_demo import seed
+
+    seed(users=users, categories=categories)
 
 
 def nav_items(user) -> list[dict]:

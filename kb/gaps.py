@@ -3,7 +3,8 @@ an article — the evidence level 2 writes articles from.
 
 Two kinds of gap, over a period:
 
-* searches with no or few hits (at most KB_GAP_MAX_HITS), grouped by their stemmed words
+* searches with no or few hits (at most KB_GAP_MAX_HITS; a few-hit search counts unless
+  a result of it was opened and no ticket filed after it), grouped by their stemmed words
   (`kb.search_log.stem_key`), most frequent first;
 * tickets resolved at level 2 or 3 with no article linked to them.
 
@@ -29,7 +30,14 @@ from helpdesk.extensions import db
 from helpdesk.text_input import whole_number
 from helpdesk.tickets.models import EventKind, Status, Ticket, TicketEvent
 from helpdesk.tickets.permissions import visible_tickets
-from kb.evidence_models import GapArticle, GapDismissal, GapKind, ReaderClass, SearchLog
+from kb.evidence_models import (
+    GapArticle,
+    GapDismissal,
+    GapKind,
+    ReaderClass,
+    SearchLog,
+    SearchOpen,
+)
 from kb.models import Article, ArticleStatus, TicketArticle
 from kb.search_log import normalise, stem_key
 
@@ -99,7 +107,11 @@ def search_gaps(*, days: int = 30, limit: int = 25) -> list[SearchGap]:
     base still does not answer, grouped by stem, not dismissed."""
     since, max_hits = _since(days), _max_hits()
     recheck = int(current_app.config.get("KB_GAP_RECHECK", 40))
-    few = sa.and_(SearchLog.searched_at >= since, SearchLog.hits <= max_hits)
+    # A search with a few hits of which one was opened (and no ticket filed after it) found
+    # its answer; with none opened, or filed anyway, it did not.
+    opened = sa.select(SearchOpen.search_id).where(SearchOpen.search_id == SearchLog.id)
+    few = sa.and_(SearchLog.searched_at >= since, SearchLog.hits <= max_hits,
+                  sa.or_(SearchLog.hits == 0, SearchLog.filed.is_(True), ~opened.exists()))
     count = sa.func.count().label("n")
     candidates = list(db.session.execute(
         sa.select(SearchLog.key, count, sa.func.max(SearchLog.searched_at))

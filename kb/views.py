@@ -29,6 +29,7 @@ from kb import permissions as perms
 from kb.diff import diff_revisions
 from kb.evidence_views import result_url
 from kb.evidence_views import result_url
+from kb.evidence_views import result_url
 from kb.forms import AnsweredForm, ArticleForm, FeedbackForm, TransitionForm
 from kb.models import AnswerSource, Article, ArticleFeedback, Visibility
 

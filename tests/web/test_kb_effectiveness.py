@@ -220,3 +220,22 @@ def test_an_article_that_solves_tickets_rises_among_equal_suggestions(app, clien
     assert suggested()[:2] == [lower, before[0]]
     app.config["KB_EFFECTIVENESS_BOOST"] = "0"                   # switched off
     assert suggested()[:2] == before[:2]
+
+
+def test_the_demo_shows_gaps_and_effectiveness(app, client, login_as):
+    from helpdesk.accounts.operations import find_user
+    from helpdesk.demo import seed_demo
+
+    app.config["MAIL_SUPPRESS"] = True
+    assert seed_demo()
+    db.session.commit()
+    login_as(find_user("l2@example.com"))
+    gaps = client.get("/kb/gaps?days=90").get_data(as_text=True)
+    searches = text_of(gaps.split('id="search-gaps"')[1].split("</table>")[0])
+    assert "größentabelle DE 7" in searches and "abandoned carts EN 6" in searches
+    assert "test" not in searches.split()                        # dismissed
+    assert 'id="ticket-gaps"' in gaps and 'id="dismissed-gaps"' in gaps
+    assert len(_report(client, days=0)) >= 40
+    figures = effectiveness.figures(None, days=None).values()
+    assert sum(item.views for item in figures) > 0 and sum(item.solved for item in figures) > 0
+    assert sum(item.deflections for item in figures) > 0

@@ -224,3 +224,23 @@ def test_dismissing_a_ticket_gap(client, make, login_as):
     page = _gaps_page(client)
     assert _gap_rows(page, "ticket-gaps") == []
     assert f"Ticket {ticket.ref}" in text_of(page.split('id="dismissed-gaps"')[1])
+
+
+def test_a_few_hit_search_whose_result_was_opened_found_its_answer(app, client, make,
+                                                                     login_as, make_article):
+    make_article("Printing a shipping label", body="Labels for DHL.")
+    reader = app.test_client()
+    answer = reader.get("/kb/search?format=json&q=dhl+label").get_json()
+    reader.get(answer["results"][0]["open_url"])                   # read it: answered
+    login_as(make.agent(2))
+    assert _gap_rows(_gaps_page(client), "search-gaps") == []
+    # Opened on the new-ticket form, and the ticket filed anyway: not answered.
+    login_as(make.user())
+    typed = client.get("/kb/search?format=json&from=new_ticket&q=dhl+label").get_json()
+    client.get(typed["results"][0]["open_url"])
+    client.post("/tickets/new", data={"subject": "DHL label", "body": "Still broken",
+                                      "priority": "normal", "category": "",
+                                      "kb_searches": typed["search_ref"]})
+    login_as(make.agent(2))
+    [row] = _gap_rows(_gaps_page(client), "search-gaps")
+    assert row.startswith("dhl label EN 1 Customers: 1")
