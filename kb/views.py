@@ -30,6 +30,7 @@ from kb.diff import diff_revisions
 from kb.evidence_views import result_url
 from kb.evidence_views import result_url
 from kb.evidence_views import result_url
+from kb.evidence_views import result_url
 from kb.forms import AnsweredForm, ArticleForm, FeedbackForm, TransitionForm
 from kb.models import AnswerSource, Article, ArticleFeedback, Visibility
 
