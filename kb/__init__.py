@@ -44,6 +44,7 @@ def init_app(app: Flask) -> None:
     evidence_views.init_app(app)
     evidence_views.init_app(app)
     evidence_views.init_app(app)
+    evidence_views.init_app(app)
     from kb import decisions, problem_links  # level 3's known errors, knowledge decisions
     problem_links.connect(app)
     decisions.connect(app)

@@ -31,6 +31,7 @@ from kb.evidence_views import result_url
 from kb.evidence_views import result_url
 from kb.evidence_views import result_url
 from kb.evidence_views import result_url
+from kb.evidence_views import result_url
 from kb.forms import AnsweredForm, ArticleForm, FeedbackForm, TransitionForm
 from kb.models import AnswerSource, Article, ArticleFeedback, Visibility
 

@@ -44,6 +44,7 @@ from kb.evidence_models import ReaderClass, SearchLog, SearchSource
 from kb.evidence_models import ReaderClass, SearchLog, SearchSource
 from kb.evidence_models import ReaderClass, SearchLog, SearchSource
 from kb.evidence_models import ReaderClass, SearchLog, SearchSource
+from kb.evidence_models import ReaderClass, SearchLog, SearchSource
 from kb.models import FeedbackKind, Visibility
 from tests.factories import PASSWORD, flashes, login_session_id
 
@@ -518,6 +519,32 @@ ROUTES = {
         C("/kb/effectiveness.csv", GET=(LOGIN, 404, NA, 404, OK, 404, OK),
           also=("article_public",), shows_staff=("Public answer",)),
     ),
+    # -- knowledge base, evidence: search log, knowledge gaps, effectiveness (level 2) -----
+    # A search result opened through the log: the article's own rule, then a redirect.
+    "kb.open_result": (
+        C("/kb/go/{article_public.id}?q=helpful&s=forged", GET=everyone(OK)),
+        C("/kb/go/{article_internal.id}", GET=(404, 404, NA, OK, OK, OK, OK)),
+    ),
+    "kb.gaps": (
+        C("/kb/gaps?days=90", GET=(LOGIN, 404, NA, 404, OK, 404, OK), also=("search_gap",),
+          shows_staff=("unfindable zebra",)),
+    ),
+    "kb.dismiss_gap": (
+        C("/kb/gaps/dismiss", GET=NO_GET, POST=(LOGIN, 404, NA, 404, DONE, 404, DONE),
+          data={"kind": "search", "key": "{fresh_slug}"}),
+        C("/kb/gaps/dismiss", POST=(LOGIN, 404, NA, 404, DONE, 404, DONE),
+          data={"kind": "ticket", "key": "{ticket2.id}"}),
+        C("/kb/gaps/dismiss", POST=(LOGIN, 404, NA, 404, 404, 404, DONE),
+          data={"kind": "ticket", "key": "{ticket3.id}"}),
+    ),
+    "kb.effectiveness_report": (
+        C("/kb/effectiveness?sort=views&days=0", GET=(LOGIN, 404, NA, 404, OK, 404, OK),
+          also=("article_public",), shows_staff=("Public answer",)),
+    ),
+    "kb.effectiveness_csv": (
+        C("/kb/effectiveness.csv", GET=(LOGIN, 404, NA, 404, OK, 404, OK),
+          also=("article_public",), shows_staff=("Public answer",)),
+    ),
     "kb.show_article": (
         C("/kb/articles/{article_public.id}", GET=everyone(OK)),
         C("/kb/articles/{article_internal.id}/{article_internal.slug}",
@@ -753,6 +780,12 @@ class World:
             return True
         if name == "search_index":
             return index.rebuild(self.app)
+        if name == "search_gap":
+            # A logged search nobody found anything for (a gap on level 2's page).
+            db.session.add(SearchLog(source=SearchSource.kb, query="unfindable zebra",
+                                     key="unfindabl zebra", language="en", hits=0,
+                                     reader=ReaderClass.customer))
+            return True
         if name == "search_gap":
             # A logged search nobody found anything for (a gap on level 2's page).
             db.session.add(SearchLog(source=SearchSource.kb, query="unfindable zebra",
