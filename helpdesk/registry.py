@@ -31,6 +31,7 @@ MESSAGE_EXTRAS = "message_extras"
 MAIL_RECIPIENT_CHECKS = "mail_recipient_checks"
 DUE_TIMES = "due_times"
 RESOLVE_FORM = "resolve_form"
+QUEUE_PANELS = "queue_panels"
 THREAD_REFERENCES = "thread_references"
 
 EXTENSION_POINTS: dict[str, str] = {
@@ -65,6 +66,9 @@ EXTENSION_POINTS: dict[str, str] = {
                        "or of our own mails to it (In-Reply-To) and names them in References",
     RESOLVE_FORM: "template name: included in the resolve form's knowledge decision (the "
                   "KB's article picker), reading `ticket` and `form`",
+    QUEUE_PANELS: "callable (user) -> dict or None: a panel above the staff queue (the "
+                  "KB's required reading); the dict's 'template' is included reading the "
+                  "dict as `panel`",
 }
 
 

@@ -50,6 +50,12 @@ def new_ticket_form_includes() -> tuple[str, ...]:
     return registry.entries(registry.NEW_TICKET_FORM)
 
 
+def queue_panels() -> list[dict]:
+    """Panels features show above the staff queue (the KB's required reading)."""
+    return [panel for provider in registry.entries(registry.QUEUE_PANELS)
+            if (panel := provider(current_user))]
+
+
 def message_extras(ticket) -> dict:
     """What features show under the ticket's messages (mail in: the quoted text, the
     original), by message id; None is the ticket's own text."""
@@ -81,6 +87,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["extra_admin_tabs"] = extra_admin_tabs
     app.jinja_env.globals["new_ticket_form_includes"] = new_ticket_form_includes
     app.jinja_env.globals["message_extras"] = message_extras
+    app.jinja_env.globals["queue_panels"] = queue_panels
     app.jinja_env.globals["status_label"] = lambda value: _label(Status, value)
     app.jinja_env.globals["priority_label"] = lambda value: _label(Priority, value)
     app.jinja_env.globals["upload_field_attrs"] = attachments.upload_field_attrs

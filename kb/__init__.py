@@ -27,7 +27,15 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("KB_ANSWERED_RATE_LIMIT", "20 per hour")
 
     from helpdesk import registry, signals
-    from kb import cli, evidence_views, hooks, outbox, views  # noqa: F401 (routes on bp)
+    from kb import (  # noqa: F401 (routes on bp)
+        cli,
+        evidence_views,
+        hooks,
+        outbox,
+        synonym_views,
+        training_views,
+        views,
+    )
 
     app.register_blueprint(bp)
     app.cli.add_command(cli.kb_group)
@@ -48,3 +56,5 @@ def init_app(app: Flask) -> None:
     from kb import decisions, problem_links  # level 3's known errors, knowledge decisions
     problem_links.connect(app)
     decisions.connect(app)
+    synonym_views.init_app(app)
+    training_views.init_app(app)

@@ -102,6 +102,8 @@ def import_command(path: Path) -> None:
         click.echo(f"skipped {name}: {reason}", err=True)
     click.echo(f"{report.created} created, {report.updated} updated, "
                f"{report.unchanged} unchanged, {len(report.errors)} skipped.")
+    if report.synonym_groups:
+        click.echo(f"{report.synonym_groups} synonym groups added.")
     _update_index(current_app._get_current_object())
     if report.errors:
         raise click.exceptions.Exit(1)

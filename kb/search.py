@@ -18,7 +18,7 @@ from flask_babel import gettext as _
 from whoosh.index import LockError
 
 from helpdesk.text_input import clean_text
-from kb import index, index_upkeep
+from kb import index, index_upkeep, search_expansion
 from kb.search_query import MAX_QUERY_CHARS, is_empty, only_stop_words, parse, scope_filter
 from kb.search_results import Hit, SearchResult, hit_from, in_database
 from kb.search_words import correction, distinctive_words
@@ -90,7 +90,8 @@ def search(text: str, user, *, category: str | None = None, language: str | None
         # Popular questions and typeahead prefixes repeat: answers are kept per searcher,
         # so any index change (a new searcher) starts afresh.
         cache = searcher_cache(s, "results")
-        cache_key = (text, key, page, per_page, highlight, get_locale_name())
+        cache_key = (text, key, page, per_page, highlight, get_locale_name(),
+                     search_expansion.cache_key())      # synonyms, dictionary
         if cache_key in cache:
             result = cache[cache_key] = cache.pop(cache_key)      # the most recent last
         else:

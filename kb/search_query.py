@@ -10,6 +10,7 @@ import re
 from whoosh import qparser
 from whoosh import query as wq
 
+from kb import search_expansion
 from kb.analysis import STOPWORDS, fold
 from kb.index_schema import LANGS, SCHEMA, has_positions
 from kb.permissions import read_scope
@@ -51,12 +52,29 @@ def _bound(node):
     return node
 
 
+def _field_of(node) -> str | None:
+    """The field of a term, or of an AND of terms in one field (a two-word synonym or
+    translation, kb.search_expansion); None for anything else."""
+    if isinstance(node, wq.Term):
+        return node.fieldname
+    if type(node) is wq.And and node.subqueries and all(
+            isinstance(t, wq.Term) for t in node.subqueries):
+        names = {t.fieldname for t in node.subqueries}
+        return names.pop() if len(names) == 1 else None
+    return None
+
+
 def _word_fields(node) -> tuple[list, list] | None:
     """Split one word's OR over all fields into (body terms, title and tag terms)."""
-    if type(node) is not wq.Or or not all(isinstance(t, wq.Term) for t in node.subqueries):
+    if type(node) is not wq.Or:
         return None
-    body = [t for t in node.subqueries if t.fieldname.startswith("body_")]
-    rest = [t for t in node.subqueries if not t.fieldname.startswith("body_")]
+    fields = [_field_of(t) for t in node.subqueries]
+    if None in fields:
+        return None
+    body = [t for t, name in zip(node.subqueries, fields, strict=True)
+            if name.startswith("body_")]
+    rest = [t for t, name in zip(node.subqueries, fields, strict=True)
+            if not name.startswith("body_")]
     return (body, rest) if body else None
 
 
@@ -97,7 +115,10 @@ def parse(text: str, *, any_word: bool = False):
     text = (text or "")[:MAX_QUERY_CHARS]
     try:
         parsed = (_ANY_WORD if any_word else _ALL_WORDS).parse(text)
-        parsed = parsed.accept(_bound).normalize()
+        parsed = parsed.accept(_bound)
+        # Synonyms and translations join each word's OR (kb.search_expansion).
+        parsed = parsed.accept(search_expansion.expander(search_expansion.plan(text)))
+        parsed = parsed.normalize()
         if not any_word:             # for "any word" the plain union measured faster
             parsed = _match_on_body(parsed)
         parsed = parsed.accept(use_union_tree)

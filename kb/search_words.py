@@ -2,6 +2,7 @@
 ticket that say the most about it."""
 from __future__ import annotations
 
+from kb import search_expansion
 from kb.analysis import STOPWORDS, fold
 from kb.index_schema import LANGS, SCHEMA
 from kb.search_query import WORD
@@ -49,7 +50,10 @@ def distinctive_words(searcher, text: str, count: int) -> list[str]:
         if folded in scored or len(folded) < 3 or folded in STOPWORDS or folded.isdigit():
             continue
         frequency = sum(reader.doc_frequency(f"body_{lang}", SCHEMA[
-            f"body_{lang}"].analyzer.term(word) or "") for lang in LANGS)
+            f"body_{lang}"].analyzer.term(word) or "") for lang in LANGS) or sum(
+            # a word only its synonyms or translations find (kb.search_expansion)
+            reader.doc_frequency(name, term)
+            for name, term in search_expansion.alternative_terms(word))
         if frequency:
             scored[folded] = frequency
     return sorted(scored, key=scored.get)[:count]

@@ -15,6 +15,9 @@
     Markdown body...
 
 The file name (without .md) is the article's slug, so importing again updates.
+
+The synonym groups (kb.synonyms) travel in `synonyms.yaml` beside the articles: a list
+of groups, each a list of terms. Importing adds the groups that are not there yet.
 """
 from __future__ import annotations
 
@@ -30,7 +33,7 @@ from helpdesk.config import LANGUAGE_CODES
 from helpdesk.extensions import db
 from helpdesk.text_input import clean_data, clean_text
 from helpdesk.tickets.models import Category
-from kb import curation
+from kb import curation, synonyms
 from kb.curation import slugify
 from kb.models import Article, ArticleStatus, Visibility
 from kb.twins import TwinRefused
@@ -49,6 +52,7 @@ class ImportReport:
     unchanged: int = 0
     errors: list[tuple[str, str]] = field(default_factory=list)
     new_categories: list[str] = field(default_factory=list)
+    synonym_groups: int = 0          # groups added from synonyms.yaml
 
 
 def _key(text: str) -> str:
@@ -207,8 +211,28 @@ def import_folder(folder: Path, *, by=None, progress: Callable[[int, int], None]
             db.session.commit()
         if progress:
             progress(number, len(files))
+    report.synonym_groups = import_synonyms(Path(folder), report)
     db.session.commit()
     return report
+
+
+SYNONYMS_FILE = "synonyms.yaml"
+
+
+def import_synonyms(folder: Path, report: ImportReport) -> int:
+    """Add the synonym groups of `folder`/synonyms.yaml that are not here yet."""
+    path = folder / SYNONYMS_FILE
+    if not path.is_file():
+        return 0
+    try:
+        front = clean_data(yaml.safe_load(path.read_text(encoding="utf-8")) or {})
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        report.errors.append((SYNONYMS_FILE, str(exc).splitlines()[0]))
+        return 0
+    groups = front.get("synonyms", []) if isinstance(front, dict) else front
+    added, errors = synonyms.import_terms(groups)
+    report.errors += [(SYNONYMS_FILE, reason) for reason in errors]
+    return added
 
 
 def render_file(article: Article) -> str:
@@ -231,4 +255,8 @@ def export_folder(folder: Path) -> int:
     for article in db.session.scalars(sa.select(Article).order_by(Article.id)):
         (folder / f"{article.slug}.md").write_text(render_file(article), encoding="utf-8")
         count += 1
+    groups = synonyms.export_terms()
+    if groups:
+        (folder / SYNONYMS_FILE).write_text(yaml.safe_dump(
+            {"synonyms": groups}, allow_unicode=True, sort_keys=False), encoding="utf-8")
     return count

@@ -37,7 +37,10 @@ def test_english_stemming_finds_refund_from_refunds(corpus):
 
 
 def test_umlaut_spelled_out_matches(corpus):
-    assert titles(search.search("Rueckerstattung", ANON)) == ["Rückerstattung an Kundinnen"]
+    found = titles(search.search("Rueckerstattung", ANON))
+    # English articles about refunds follow, found through the dictionary (kb.crosslang).
+    assert found[0] == "Rückerstattung an Kundinnen"
+    assert "Rücksendung anmelden" not in found
 
 
 def test_title_match_ranks_above_body_match(corpus):
