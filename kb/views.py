@@ -21,16 +21,14 @@ from kb import (
     gaps,
     queries,
     readers,
+    reviews,
     search,
     search_log,
     ticket_links,
+    twins,
 )
 from kb import permissions as perms
 from kb.diff import diff_revisions
-from kb.evidence_views import result_url
-from kb.evidence_views import result_url
-from kb.evidence_views import result_url
-from kb.evidence_views import result_url
 from kb.evidence_views import result_url
 from kb.forms import AnsweredForm, ArticleForm, FeedbackForm, TransitionForm
 from kb.models import AnswerSource, Article, ArticleFeedback, Visibility
@@ -123,7 +121,8 @@ def show_article(article_id, slug=None):
         answer_report=answers.answer_report(article) if staff else None,
         answered_form=None if staff else AnsweredForm(formdata=None, q=request.args.get("q")),
         has_answered=bool(reader) and answers.has_answered(article, reader),
-        action_form=TransitionForm(formdata=None, version=article.version), may=_may(article))
+        action_form=TransitionForm(formdata=None, version=article.version), may=_may(article),
+        **views_curation.article_extras(article))
 
 
 def _may(article: Article) -> dict[str, bool]:
@@ -161,6 +160,7 @@ def _article_form(article: Article | None = None) -> ArticleForm:
             translation_key=article.translation_key or "", version=article.version,
             base_revision=queries.latest_revision_number(article))
     form.category.choices = _category_choices(article)
+    form.article = article
     return form
 
 
@@ -197,9 +197,11 @@ def new_article():
         return redirect(url_for("kb.show_article", article_id=article_id))
 
     def page(_nothing, form):
-        return render_template("kb/edit.html", form=form, article=None), \
+        return render_template("kb/edit.html", form=form, article=None,
+                               **views_curation.editor_extras(None)), \
             400 if form.errors else 200
-    return run_action(lambda: None, act, form=form, invalid=page, done=done)
+    return run_action(lambda: None, act, form=form, invalid=page, done=done,
+                      rejected={twins.TwinRefused: _key_refused(page)})
 
 
 @bp.route("/articles/<int:article_id>/edit", methods=["GET", "POST"])
@@ -220,13 +222,23 @@ def edit_article(article_id):
     # revise_article compares the version itself: saving no change is never a conflict.
     return run_action(_article(article_id), act, done=done,
                       may=_for_me(perms.can_edit_article), form=_article_form,
-                      check_version_of_form=False, invalid=_edit_page, stale=_edit_conflict)
+                      check_version_of_form=False, invalid=_edit_page, stale=_edit_conflict,
+                      rejected={twins.TwinRefused: _key_refused(_edit_page)})
 
 
 def _edit_page(article: Article, form: ArticleForm):
     return render_template("kb/edit.html", form=form, article=article,
-                           translations=queries.translations_of(article, current_user)), \
+                           translations=queries.translations_of(article, current_user),
+                           **views_curation.editor_extras(article)), \
         400 if form.errors else 200
+
+
+def _key_refused(page):
+    """The translation key went to another article meanwhile: the form, with the reason."""
+    def answer(article, form, exc):
+        form.translation_key.errors = [*form.translation_key.errors, str(exc)]
+        return page(article, form)
+    return answer
 
 
 def _edit_conflict(article: Article, form: ArticleForm):
@@ -239,7 +251,8 @@ def _edit_conflict(article: Article, form: ArticleForm):
             "here; check their changes below and save again."), "warning")
     return render_template("kb/edit.html", form=form, article=article, conflict=changes,
                            conflict_base=base,
-                           translations=queries.translations_of(article, current_user)), 409
+                           translations=queries.translations_of(article, current_user),
+                           **views_curation.editor_extras(article)), 409
 
 
 def _transition(article_id: int, action, may, done_message: str):
@@ -296,7 +309,8 @@ def article_history(article_id):
     return render_template("kb/history.html", article=article, revisions=revisions, a=a, b=b,
                            changes=diff_revisions(a, b) if a and b else [],
                            action_form=TransitionForm(formdata=None, version=article.version),
-                           may_restore=perms.can_restore_revision(current_user, article))
+                           may_restore=perms.can_restore_revision(current_user, article),
+                           events=reviews.events_of(article))
 
 
 @bp.post("/articles/<int:article_id>/revisions/<int:number>/restore")
@@ -359,7 +373,8 @@ def review():
         abort(404)
     return render_template("kb/review.html", in_review=feedback.articles_in_review(),
                            open_feedback=feedback.open_feedback(),
-                           drafts=queries.recent_drafts(), form=ButtonForm(formdata=None))
+                           drafts=queries.recent_drafts(), form=ButtonForm(formdata=None),
+                           **views_curation.curation_lists())
 
 
 # -- customers: "this answered my question" -------------------------------------------
@@ -387,3 +402,8 @@ def mark_answered(article_id):
                           article, reader_key=readers.reader_key(), source=source,
                           query=form.q.data),
                       form=form, done=done)
+
+
+# Curation pages and actions (twins, review dates and owners, ratings): kb/views_curation.py,
+# which builds on the loaders above.
+from kb import views_curation  # noqa: E402

@@ -242,3 +242,65 @@
     if (subject.value) show();
   }
 })();
+
+// Article editor: pick the translation by search (the search's JSON, filtered to the
+// other language); "Choose" puts its number into the form, which links it. Without
+// script the form takes the number typed in.
+(function () {
+  "use strict";
+  var box = document.querySelector("[data-kb-twin-search]");
+  var form = document.getElementById("twin-form");
+  if (!box || !form || !window.fetch) return;
+  var input = box.querySelector('input[type="search"]');
+  var list = box.querySelector("[data-kb-twin-results]");
+  var number = form.querySelector('input[name="twin"]');
+  var timer;
+  box.hidden = false;
+
+  function item(hit) {
+    var li = document.createElement("li");
+    var link = document.createElement("a");
+    link.href = hit.url;
+    link.target = "_blank";
+    link.rel = "noopener";
+    link.textContent = hit.title;
+    li.appendChild(link);
+    li.appendChild(document.createTextNode(" #" + hit.id + " "));
+    var button = document.createElement("button");
+    button.type = "button";
+    button.className = "link small";
+    button.setAttribute("data-kb-twin-choose", String(hit.id));
+    button.textContent = box.dataset.chooseLabel;
+    li.appendChild(button);
+    return li;
+  }
+
+  input.addEventListener("input", function () {
+    clearTimeout(timer);
+    timer = setTimeout(function () {
+      var q = input.value.trim();
+      list.innerHTML = "";
+      if (q.length < 2) return;
+      fetch(box.dataset.searchUrl + "&q=" + encodeURIComponent(q),
+            {headers: {"Accept": "application/json"}, credentials: "same-origin"})
+        .then(function (r) { return r.ok ? r.json() : {results: []}; })
+        .then(function (data) {
+          list.innerHTML = "";
+          (data.results || []).forEach(function (hit) { list.appendChild(item(hit)); });
+          if (!list.children.length) {
+            var li = document.createElement("li");
+            li.className = "muted";
+            li.textContent = data.message || box.dataset.emptyText;
+            list.appendChild(li);
+          }
+        });
+    }, 250);
+  });
+  list.addEventListener("click", function (ev) {
+    var button = ev.target.closest("[data-kb-twin-choose]");
+    if (!button) return;
+    ev.preventDefault();
+    number.value = button.getAttribute("data-kb-twin-choose");
+    form.querySelector('button[type="submit"]').focus();
+  });
+})();

@@ -41,10 +41,6 @@ from helpdesk.service_levels.models import SlaCalendar, SlaLevelTarget, SlaPolic
 from helpdesk.tickets import links
 from kb import curation, feedback, index
 from kb.evidence_models import ReaderClass, SearchLog, SearchSource
-from kb.evidence_models import ReaderClass, SearchLog, SearchSource
-from kb.evidence_models import ReaderClass, SearchLog, SearchSource
-from kb.evidence_models import ReaderClass, SearchLog, SearchSource
-from kb.evidence_models import ReaderClass, SearchLog, SearchSource
 from kb.models import FeedbackKind, Visibility
 from tests.factories import PASSWORD, flashes, login_session_id
 
@@ -441,110 +437,6 @@ ROUTES = {
         C("/kb/effectiveness.csv", GET=(LOGIN, 404, NA, 404, OK, 404, OK),
           also=("article_public",), shows_staff=("Public answer",)),
     ),
-    # -- knowledge base, evidence: search log, knowledge gaps, effectiveness (level 2) -----
-    # A search result opened through the log: the article's own rule, then a redirect.
-    "kb.open_result": (
-        C("/kb/go/{article_public.id}?q=helpful&s=forged", GET=everyone(OK)),
-        C("/kb/go/{article_internal.id}", GET=(404, 404, NA, OK, OK, OK, OK)),
-    ),
-    "kb.gaps": (
-        C("/kb/gaps?days=90", GET=(LOGIN, 404, NA, 404, OK, 404, OK), also=("search_gap",),
-          shows_staff=("unfindable zebra",)),
-    ),
-    "kb.dismiss_gap": (
-        C("/kb/gaps/dismiss", GET=NO_GET, POST=(LOGIN, 404, NA, 404, DONE, 404, DONE),
-          data={"kind": "search", "key": "{fresh_slug}"}),
-        C("/kb/gaps/dismiss", POST=(LOGIN, 404, NA, 404, DONE, 404, DONE),
-          data={"kind": "ticket", "key": "{ticket2.id}"}),
-        C("/kb/gaps/dismiss", POST=(LOGIN, 404, NA, 404, 404, 404, DONE),
-          data={"kind": "ticket", "key": "{ticket3.id}"}),
-    ),
-    "kb.effectiveness_report": (
-        C("/kb/effectiveness?sort=views&days=0", GET=(LOGIN, 404, NA, 404, OK, 404, OK),
-          also=("article_public",), shows_staff=("Public answer",)),
-    ),
-    "kb.effectiveness_csv": (
-        C("/kb/effectiveness.csv", GET=(LOGIN, 404, NA, 404, OK, 404, OK),
-          also=("article_public",), shows_staff=("Public answer",)),
-    ),
-    # -- knowledge base, evidence: search log, knowledge gaps, effectiveness (level 2) -----
-    # A search result opened through the log: the article's own rule, then a redirect.
-    "kb.open_result": (
-        C("/kb/go/{article_public.id}?q=helpful&s=forged", GET=everyone(OK)),
-        C("/kb/go/{article_internal.id}", GET=(404, 404, NA, OK, OK, OK, OK)),
-    ),
-    "kb.gaps": (
-        C("/kb/gaps?days=90", GET=(LOGIN, 404, NA, 404, OK, 404, OK), also=("search_gap",),
-          shows_staff=("unfindable zebra",)),
-    ),
-    "kb.dismiss_gap": (
-        C("/kb/gaps/dismiss", GET=NO_GET, POST=(LOGIN, 404, NA, 404, DONE, 404, DONE),
-          data={"kind": "search", "key": "{fresh_slug}"}),
-        C("/kb/gaps/dismiss", POST=(LOGIN, 404, NA, 404, DONE, 404, DONE),
-          data={"kind": "ticket", "key": "{ticket2.id}"}),
-        C("/kb/gaps/dismiss", POST=(LOGIN, 404, NA, 404, 404, 404, DONE),
-          data={"kind": "ticket", "key": "{ticket3.id}"}),
-    ),
-    "kb.effectiveness_report": (
-        C("/kb/effectiveness?sort=views&days=0", GET=(LOGIN, 404, NA, 404, OK, 404, OK),
-          also=("article_public",), shows_staff=("Public answer",)),
-    ),
-    "kb.effectiveness_csv": (
-        C("/kb/effectiveness.csv", GET=(LOGIN, 404, NA, 404, OK, 404, OK),
-          also=("article_public",), shows_staff=("Public answer",)),
-    ),
-    # -- knowledge base, evidence: search log, knowledge gaps, effectiveness (level 2) -----
-    # A search result opened through the log: the article's own rule, then a redirect.
-    "kb.open_result": (
-        C("/kb/go/{article_public.id}?q=helpful&s=forged", GET=everyone(OK)),
-        C("/kb/go/{article_internal.id}", GET=(404, 404, NA, OK, OK, OK, OK)),
-    ),
-    "kb.gaps": (
-        C("/kb/gaps?days=90", GET=(LOGIN, 404, NA, 404, OK, 404, OK), also=("search_gap",),
-          shows_staff=("unfindable zebra",)),
-    ),
-    "kb.dismiss_gap": (
-        C("/kb/gaps/dismiss", GET=NO_GET, POST=(LOGIN, 404, NA, 404, DONE, 404, DONE),
-          data={"kind": "search", "key": "{fresh_slug}"}),
-        C("/kb/gaps/dismiss", POST=(LOGIN, 404, NA, 404, DONE, 404, DONE),
-          data={"kind": "ticket", "key": "{ticket2.id}"}),
-        C("/kb/gaps/dismiss", POST=(LOGIN, 404, NA, 404, 404, 404, DONE),
-          data={"kind": "ticket", "key": "{ticket3.id}"}),
-    ),
-    "kb.effectiveness_report": (
-        C("/kb/effectiveness?sort=views&days=0", GET=(LOGIN, 404, NA, 404, OK, 404, OK),
-          also=("article_public",), shows_staff=("Public answer",)),
-    ),
-    "kb.effectiveness_csv": (
-        C("/kb/effectiveness.csv", GET=(LOGIN, 404, NA, 404, OK, 404, OK),
-          also=("article_public",), shows_staff=("Public answer",)),
-    ),
-    # -- knowledge base, evidence: search log, knowledge gaps, effectiveness (level 2) -----
-    # A search result opened through the log: the article's own rule, then a redirect.
-    "kb.open_result": (
-        C("/kb/go/{article_public.id}?q=helpful&s=forged", GET=everyone(OK)),
-        C("/kb/go/{article_internal.id}", GET=(404, 404, NA, OK, OK, OK, OK)),
-    ),
-    "kb.gaps": (
-        C("/kb/gaps?days=90", GET=(LOGIN, 404, NA, 404, OK, 404, OK), also=("search_gap",),
-          shows_staff=("unfindable zebra",)),
-    ),
-    "kb.dismiss_gap": (
-        C("/kb/gaps/dismiss", GET=NO_GET, POST=(LOGIN, 404, NA, 404, DONE, 404, DONE),
-          data={"kind": "search", "key": "{fresh_slug}"}),
-        C("/kb/gaps/dismiss", POST=(LOGIN, 404, NA, 404, DONE, 404, DONE),
-          data={"kind": "ticket", "key": "{ticket2.id}"}),
-        C("/kb/gaps/dismiss", POST=(LOGIN, 404, NA, 404, 404, 404, DONE),
-          data={"kind": "ticket", "key": "{ticket3.id}"}),
-    ),
-    "kb.effectiveness_report": (
-        C("/kb/effectiveness?sort=views&days=0", GET=(LOGIN, 404, NA, 404, OK, 404, OK),
-          also=("article_public",), shows_staff=("Public answer",)),
-    ),
-    "kb.effectiveness_csv": (
-        C("/kb/effectiveness.csv", GET=(LOGIN, 404, NA, 404, OK, 404, OK),
-          also=("article_public",), shows_staff=("Public answer",)),
-    ),
     "kb.show_article": (
         C("/kb/articles/{article_public.id}", GET=everyone(OK)),
         C("/kb/articles/{article_internal.id}/{article_internal.slug}",
@@ -613,6 +505,46 @@ ROUTES = {
         C("/kb/articles/{article_public.id}/answered", POST=everyone(DONE)),
         C("/kb/articles/{article_internal.id}/answered",
           POST=(404, 404, NA, DONE, DONE, DONE, DONE)),
+    ),
+    # -- knowledge base, curation: translation twins, owners and review dates, ratings -----
+    "kb.link_translation": (
+        C("/kb/articles/{article_public.id}/translation",
+          POST=(LOGIN, 403, NA, 403, DONE, 403, DONE),
+          data={"twin": "{article_german.id}", "version": "{article_public.version}"}),
+        C("/kb/articles/{article_internal.id}/translation",
+          POST=(LOGIN, 404, NA, 403, DONE, 403, DONE),
+          data={"twin": "{article_german.id}", "version": "{article_internal.version}"}),
+    ),
+    "kb.unlink_translation": (
+        C("/kb/articles/{article_linked.id}/translation/unlink",
+          POST=(LOGIN, 403, NA, 403, DONE, 403, DONE),
+          data={"version": "{article_linked.version}"}),
+    ),
+    "kb.confirm_translation": (
+        C("/kb/articles/{article_behind.id}/translation/confirm",
+          POST=(LOGIN, 403, NA, 403, DONE, 403, DONE),
+          data={"version": "{article_behind.version}"}),
+    ),
+    "kb.confirm_review": (
+        C("/kb/articles/{article_public.id}/review/confirm",
+          POST=(LOGIN, 403, NA, 403, DONE, 403, DONE),
+          data={"version": "{article_public.version}"}),
+        C("/kb/articles/{article_internal.id}/review/confirm",
+          POST=(LOGIN, 404, NA, 403, DONE, 403, DONE),
+          data={"version": "{article_internal.version}"}),
+    ),
+    "kb.set_owner": (
+        C("/kb/articles/{article_public.id}/owner", POST=(LOGIN, 403, NA, 403, DONE, 403, DONE),
+          data={"owner": "{l2.id}", "review_by": "2031-01-31",
+                "version": "{article_public.version}"}),
+    ),
+    "kb.rate_article": (
+        C("/kb/articles/{article_public.id}/rating", POST=everyone(DONE),
+          data={"helpful": "no", "comment": "Too short"}),
+        C("/kb/articles/{article_internal.id}/rating",
+          POST=(404, 404, NA, DONE, DONE, DONE, DONE), data={"helpful": "yes"}),
+        C("/kb/articles/{article_draft.id}/rating", POST=(404, 404, NA, 404, 403, 403, 403),
+          data={"helpful": "yes"}),
     ),
 }
 
@@ -786,30 +718,6 @@ class World:
                                      key="unfindabl zebra", language="en", hits=0,
                                      reader=ReaderClass.customer))
             return True
-        if name == "search_gap":
-            # A logged search nobody found anything for (a gap on level 2's page).
-            db.session.add(SearchLog(source=SearchSource.kb, query="unfindable zebra",
-                                     key="unfindabl zebra", language="en", hits=0,
-                                     reader=ReaderClass.customer))
-            return True
-        if name == "search_gap":
-            # A logged search nobody found anything for (a gap on level 2's page).
-            db.session.add(SearchLog(source=SearchSource.kb, query="unfindable zebra",
-                                     key="unfindabl zebra", language="en", hits=0,
-                                     reader=ReaderClass.customer))
-            return True
-        if name == "search_gap":
-            # A logged search nobody found anything for (a gap on level 2's page).
-            db.session.add(SearchLog(source=SearchSource.kb, query="unfindable zebra",
-                                     key="unfindabl zebra", language="en", hits=0,
-                                     reader=ReaderClass.customer))
-            return True
-        if name == "search_gap":
-            # A logged search nobody found anything for (a gap on level 2's page).
-            db.session.add(SearchLog(source=SearchSource.kb, query="unfindable zebra",
-                                     key="unfindabl zebra", language="en", hits=0,
-                                     reader=ReaderClass.customer))
-            return True
         if name.startswith("mailed"):           # the customer's mail into ticket<level>
             ticket, customer = self[f"ticket{name[-1]}"], self["customer"]
             raw = (f"From: {customer.name} <{customer.email}>\r\nTo: support@example.com\r\n"
@@ -843,6 +751,22 @@ class World:
                     title=article.title, body="Some more helpful text.",
                     visibility=Visibility.public), by=self.make_article.editor)
             return article
+        if name == "article_german":
+            return self.make_article(f"Öffentliche Antwort {n}", language="de",
+                                     body="Ein hilfreicher Text.")
+        if name in ("article_linked", "article_behind"):
+            # A linked pair; "behind": the German side, after a new English text.
+            english = self.make_article(f"Linked answer {n}", body="Some helpful text.")
+            german = self.make_article(f"Verknüpfte Antwort {n}", language="de",
+                                       body="Ein hilfreicher Text.")
+            curation.link_translation(english, german, by=self.make_article.editor)
+            if name == "article_linked":
+                return english
+            curation.revise_article(english, curation.ArticleInput(
+                title=english.title, body="Some newer helpful text.",
+                visibility=Visibility.public,
+                translation_key=english.translation_key), by=self.make_article.editor)
+            return german
         if name in ("sla_calendar", "sla_policy", "sla_level"):
             # The version of the service-level row the form changes (0: not saved yet).
             model, where = {"sla_calendar": (SlaCalendar, SlaCalendar.name == "default"),
