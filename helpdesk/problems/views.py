@@ -177,7 +177,8 @@ def edit(problem_id):
         if request.method == "POST":
             form = ProblemForm()
         else:
-            form = ProblemForm(formdata=None, obj=problem, owner=problem.owner_id)
+            form = ProblemForm(formdata=None, obj=problem)
+            form.owner.data = problem.owner_id      # (the id, not the User of `obj`)
             form.version.data = str(problem.version)
         form.owner.choices = _owner_choices()
         return form

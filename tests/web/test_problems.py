@@ -236,3 +236,11 @@ def test_unlinking_and_a_merged_ticket_keeps_its_problem(app, client, make, logi
     events = [(e.kind, e.old_value) for e in fresh(Ticket, original.id).events]
     assert (EventKind.problem, f"#{problem.id} {problem.title}") in events
 
+
+
+def test_the_edit_form_keeps_the_owner(app, client, make, login_as):
+    l3 = make.agent(3, name="Owen Owner")
+    problem = _problem(l3)
+    login_as(l3)
+    page = client.get(f"/problems/{problem.id}/edit").get_data(as_text=True)
+    assert f'<option selected value="{l3.id}">Owen Owner</option>' in page
