@@ -39,7 +39,7 @@ from helpdesk.problems import operations as problem_ops
 from helpdesk.problems.models import ProblemStatus
 from helpdesk.service_levels.models import SlaCalendar, SlaLevelTarget, SlaPolicy
 from helpdesk.tickets import links
-from kb import curation, feedback, index
+from kb import curation, feedback, index, synonyms, training
 from kb.evidence_models import ReaderClass, SearchLog, SearchSource
 from kb.models import FeedbackKind, Visibility
 from tests.factories import PASSWORD, flashes, login_session_id
@@ -538,6 +538,50 @@ ROUTES = {
           data={"owner": "{l2.id}", "review_by": "2031-01-31",
                 "version": "{article_public.version}"}),
     ),
+    # -- knowledge base, synonyms and required reading (level 2 assigns; agents read) -------
+    "kb.synonyms": (
+        C("/kb/synonyms", GET=(LOGIN, 404, NA, 404, OK, 404, OK), also=("synonym_group",),
+          shows_staff=("Rücksendung",)),
+    ),
+    "kb.add_synonyms": (
+        C("/kb/synonyms/new", GET=NO_GET, POST=(LOGIN, 404, NA, 404, DONE, 404, DONE),
+          data={"terms": "{fresh_slug}, Rücksendung"}),
+    ),
+    "kb.edit_synonyms": (
+        C("/kb/synonyms/{synonym_group.id}", GET=NO_GET,
+          POST=(LOGIN, 404, NA, 404, DONE, 404, DONE),
+          data={"terms": "{fresh_slug}, return", "version": "{synonym_group.version}"}),
+    ),
+    "kb.delete_synonyms": (
+        C("/kb/synonyms/{synonym_group.id}/delete", GET=NO_GET,
+          POST=(LOGIN, 404, NA, 404, DONE, 404, DONE),
+          data={"version": "{synonym_group.version}"}),
+    ),
+    "kb.training": (
+        C("/kb/training", GET=(LOGIN, 404, NA, 404, OK, 404, OK), also=("reading_l1",),
+          shows_staff=("Public answer",)),
+    ),
+    "kb.assign_reading": (
+        C("/kb/training/assign", GET=NO_GET, POST=(LOGIN, 404, NA, 404, DONE, 404, DONE),
+          data={"what": "article", "article": "{article_public.id}", "whom": "level",
+                "level": "1", "due_on": "2031-01-31"}),
+    ),
+    "kb.remove_reading": (
+        C("/kb/training/{reading_l1.id}/remove", GET=NO_GET,
+          POST=(LOGIN, 404, NA, 404, DONE, 404, DONE)),
+    ),
+    # Agents read what is assigned to them or their level; admins belong to no level.
+    "kb.my_reading": (
+        C("/kb/reading", GET=(LOGIN, 404, NA, OK, OK, OK, 404), also=("reading_l1",)),
+    ),
+    "kb.reading_article": (
+        C("/kb/reading/{reading_l1.article_id}", GET=(LOGIN, 404, NA, OK, 404, 404, 404),
+          shows=("Public answer",)),
+    ),
+    "kb.confirm_reading": (
+        C("/kb/reading/{reading_l1.article_id}/confirm", GET=NO_GET,
+          POST=(LOGIN, 404, NA, DONE, 404, 404, 404)),
+    ),
     "kb.rate_article": (
         C("/kb/articles/{article_public.id}/rating", POST=everyone(DONE),
           data={"helpful": "no", "comment": "Too short"}),
@@ -773,6 +817,10 @@ class World:
                             "sla_policy": (SlaPolicy, SlaPolicy.scope == "urgent:*"),
                             "sla_level": (SlaLevelTarget, SlaLevelTarget.level == 2)}[name]
             return str(db.session.scalar(sa.select(model.version).where(where)) or 0)
+        if name == "synonym_group":
+            return synonyms.create_group(f"Retoure {n}, Rücksendung, return", by=self["l2"])
+        if name == "reading_l1":          # the public article, required reading for level 1
+            return training.assign(by=self["l2"], article=self["article_public"], level=1)[0]
         if name == "feedback":
             return feedback.add_feedback(self["article_public"], kind=FeedbackKind.outdated,
                                          text="The screenshots are old", by=self["admin"])
