@@ -1,7 +1,8 @@
 """Demo: level 3's problems, played through the same functions the pages use.
 
 * A known error with three customers' tickets (one filed by phone), escalated to level 3
-  and linked by level 3, with its workaround: ready to answer all at once.
+  and linked by level 3, with its workaround, ready to answer all at once; its article
+  waits for level 2's review.
 * A fixed problem whose tickets got one reply each, in their language, whose known error
   went to the knowledge base (the article is flagged now that it is fixed), and a
   duplicate ticket merged into one of them.
@@ -87,6 +88,8 @@ def seed_demo(*, users: dict, categories: dict) -> None:
                    "waiting orders by hand (repeat every few hours until it is fixed).",
         fix_note="")
     change_status(stuck, ProblemStatus.known_error, by=l3)
+    with contextlib.suppress(ProblemRefused):       # a draft for level 2 to review
+        document_known_error(stuck, by=l3, language="en")
 
     # -- a fixed problem: answered at once, documented, one duplicate merged -------------
     prices = create_problem(ProblemInput(
