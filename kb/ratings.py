@@ -125,24 +125,33 @@ def comments(article: Article, limit: int = 20) -> list[ArticleRating]:
         .order_by(ArticleRating.updated_at.desc(), ArticleRating.id.desc()).limit(limit)))
 
 
-def poorly_rated(limit: int = 100) -> list[tuple[Article, RatingSummary]]:
-    """Published articles whose current text is rated poorly, the worst first."""
+def _poor_votes():
+    """Per published article, the votes on its current text, where they are poor."""
     min_votes, max_ratio = setting("KB_RATING_MIN_VOTES"), setting("KB_RATING_MAX_RATIO")
     total = sa.func.count(ArticleRating.id)
-    votes = (sa.select(ArticleRating.article_id, _HELPFUL.label("helpful"),
-                       total.label("total"))
-             .join(Article, sa.and_(
-                 Article.id == ArticleRating.article_id,
-                 ArticleRating.revision_number == sa.func.coalesce(Article.content_revision,
-                                                                   1)))
-             .where(Article.status == ArticleStatus.published)
-             .group_by(ArticleRating.article_id)
-             .having(total >= max(min_votes, 1))
-             .having(sa.cast(_HELPFUL, sa.Float) <= max_ratio * sa.cast(total, sa.Float))
-             .subquery())
+    return (sa.select(ArticleRating.article_id, _HELPFUL.label("helpful"),
+                      total.label("total"))
+            .join(Article, sa.and_(
+                Article.id == ArticleRating.article_id,
+                ArticleRating.revision_number == sa.func.coalesce(Article.content_revision, 1)))
+            .where(Article.status == ArticleStatus.published)
+            .group_by(ArticleRating.article_id)
+            .having(total >= max(min_votes, 1))
+            .having(sa.cast(_HELPFUL, sa.Float) <= max_ratio * sa.cast(total, sa.Float))
+            .subquery())
+
+
+def poorly_rated(limit: int = 100) -> list[tuple[Article, RatingSummary]]:
+    """Published articles whose current text is rated poorly, the worst first."""
+    votes = _poor_votes()
     share = sa.cast(votes.c.helpful, sa.Float) / sa.cast(votes.c.total, sa.Float)
     query = (sa.select(Article, votes.c.helpful, votes.c.total)
              .join(votes, votes.c.article_id == Article.id)
              .order_by(share, votes.c.total.desc(), Article.id).limit(limit))
     return [(article, RatingSummary(_revision(article), int(h or 0), int(n) - int(h or 0)))
             for article, h, n in db.session.execute(query)]
+
+
+def poorly_rated_count() -> int:
+    """How many articles are rated poorly (the navigation's count)."""
+    return db.session.scalar(sa.select(sa.func.count()).select_from(_poor_votes())) or 0

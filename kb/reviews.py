@@ -60,11 +60,20 @@ def is_past_due(article: Article) -> bool:
             and article.review_by < today())
 
 
+def _past_due_filter():
+    return sa.and_(Article.status == ArticleStatus.published, Article.review_by < today())
+
+
 def past_due(limit: int = 100) -> list[Article]:
     """Published articles past their review-by date, the longest overdue first."""
-    return list(db.session.scalars(sa.select(Article).where(
-        Article.status == ArticleStatus.published, Article.review_by < today())
-        .order_by(Article.review_by, Article.id).limit(limit)))
+    return list(db.session.scalars(sa.select(Article).where(_past_due_filter())
+                                   .order_by(Article.review_by, Article.id).limit(limit)))
+
+
+def past_due_count() -> int:
+    """How many articles are past their review date (the navigation's count)."""
+    return db.session.scalar(sa.select(sa.func.count(Article.id)).where(
+        _past_due_filter())) or 0
 
 
 def owner_candidates(current: User | None = None) -> list[User]:

@@ -119,12 +119,10 @@ def caught_up(article: Article, twin: Article) -> None:
         twin.translation_checked_at = article.content_changed_at
 
 
-def outdated_articles(limit: int = 100) -> list[tuple[Article, Article]]:
-    """(article, its newer twin) for every article out of date (archived ones aside),
-    the longest waiting first: the curation list."""
+def _outdated_query():
     twin = aliased(Article)
     mine = Article
-    query = sa.select(mine, twin).join(twin, sa.and_(
+    return sa.select(mine, twin).join(twin, sa.and_(
         twin.translation_key == mine.translation_key, twin.language != mine.language,
         twin.id != mine.id)).where(
         mine.translation_key.is_not(None), mine.status != ArticleStatus.archived,
@@ -133,5 +131,18 @@ def outdated_articles(limit: int = 100) -> list[tuple[Article, Article]]:
                twin.content_changed_at > mine.content_changed_at),
         sa.or_(mine.translation_checked_at.is_(None),
                twin.content_changed_at > mine.translation_checked_at),
-    ).order_by(twin.content_changed_at, mine.id).limit(limit)
-    return [(a, t) for a, t in db.session.execute(query)]
+    ).order_by(twin.content_changed_at, mine.id), twin
+
+
+def outdated_articles(limit: int = 100) -> list[tuple[Article, Article]]:
+    """(article, its newer twin) for every article out of date (archived ones aside),
+    the longest waiting first: the curation list."""
+    query, _twin = _outdated_query()
+    return [(a, t) for a, t in db.session.execute(query.limit(limit))]
+
+
+def outdated_count() -> int:
+    """How many articles are out of date (the navigation's count)."""
+    query, _twin = _outdated_query()
+    return db.session.scalar(sa.select(sa.func.count()).select_from(
+        query.with_only_columns(Article.id).order_by(None).subquery())) or 0

@@ -91,6 +91,13 @@ def editor_extras(article: Article | None) -> dict:
         "search_url": url_for("kb.search", format="json", language=others[0])}}
 
 
+def curation_counts() -> dict[str, int]:
+    """How many rows each of the curation list's own sections has (for a count in the
+    navigation): out-of-date translations, past-due reviews, poor ratings."""
+    return {"translations": twins.outdated_count(), "past_due": reviews.past_due_count(),
+            "poorly_rated": ratings.poorly_rated_count()}
+
+
 def curation_lists() -> dict:
     """The curation list's sections: out-of-date translations, past-due reviews, poor
     ratings; each row with the action that resolves it."""

@@ -145,11 +145,13 @@ class TestPoorRatings:
         rows = review.split('id="poorly-rated"')[1].split("</table>")[0]
         assert poor.title in rows and mixed.title not in rows and few.title not in rows
         assert "1 of 3 (33 %)" in text_of(rows)
+        assert ratings.poorly_rated_count() == 1
         assert f"/kb/articles/{poor.id}#curation" in rows
         page = client.get(f"/kb/articles/{poor.id}").get_data(as_text=True)
         assert "Poorly rated" in text_of(page.split('id="rating-summary"')[1].split("</dd>")[0])
         _new_text(poor, "Payouts go out on Mondays, except on bank holidays.")
         assert 'id="poorly-rated"' not in client.get("/kb/review").get_data(as_text=True)
+        assert ratings.poorly_rated_count() == 0
         # The old votes and their comments stay readable for editors.
         page = client.get(f"/kb/articles/{poor.id}").get_data(as_text=True)
         assert "Missing the bank holidays" in page and "No ratings yet" in page

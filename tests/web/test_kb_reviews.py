@@ -91,6 +91,7 @@ def test_past_due_articles_are_listed_until_an_editor_says_still_accurate(
     rows = review.split('id="past-due"')[1].split("</table>")[0]
     assert due.title in rows and fresh.title not in rows and draft.title not in rows
     assert f'action="/kb/articles/{due.id}/review/confirm"' in rows
+    assert reviews.past_due_count() == 1
     page = client.get(f"/kb/articles/{due.id}").get_data(as_text=True)
     assert 'id="review-past-due"' in page
     assert 'id="review-past-due"' not in client.get(
@@ -101,6 +102,7 @@ def test_past_due_articles_are_listed_until_an_editor_says_still_accurate(
     assert response.headers["Location"].endswith("/kb/review")
     assert _fresh(due.id).review_by == reviews.add_months(_today(), 6)
     assert 'id="past-due"' not in client.get("/kb/review").get_data(as_text=True)
+    assert reviews.past_due_count() == 0
     event = db.session.scalar(sa.select(CurationEvent))
     assert (event.article_id, event.kind, event.by_id) == (
         due.id, CurationEventKind.review_confirmed, editor.id)

@@ -220,6 +220,7 @@ def test_a_new_published_text_marks_the_twin_out_of_date_until_it_is_updated(
                  ).status_code == 302
     assert twins.out_of_date(_fresh(german.id)).id == english.id
     assert twins.out_of_date(_fresh(english.id)) is None
+    assert twins.outdated_count() == 1
     page = client.get(f"/kb/articles/{german.id}").get_data(as_text=True)
     assert 'id="translation-outdated"' in page and english.title in page.split(
         'id="translation-outdated"')[1].split("</div>")[0]
@@ -241,6 +242,7 @@ def test_a_new_published_text_marks_the_twin_out_of_date_until_it_is_updated(
     assert twins.out_of_date(_fresh(german.id)) is None
     assert twins.out_of_date(_fresh(english.id)) is None
     assert 'id="outdated-translations"' not in client.get("/kb/review").get_data(as_text=True)
+    assert twins.outdated_count() == 0
     # A later change of the German text is news for the English side.
     assert _edit(client, german.id, body="Klarna kürzt die Rechnung sofort.").status_code == 302
     assert twins.out_of_date(_fresh(english.id)).id == german.id
