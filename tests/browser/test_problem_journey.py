@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from helpdesk.extensions import db
 from helpdesk.tickets.models import Message, Ticket
 from tests.browser.conftest import PLAYWRIGHT_MISSING, login, screenshot
+from tests.browser.test_accessibility import axe_source  # noqa: F401 (a fixture)
 
 expect = pytest.importorskip("playwright.sync_api", reason=PLAYWRIGHT_MISSING).expect
 
@@ -120,3 +121,59 @@ def test_three_reports_one_problem_one_answer_and_a_known_error_for_the_next(liv
     suggestions = page.locator("#subject-suggestions")
     expect(suggestions.get_by_role("link", name=TITLE)).to_be_visible()
     screenshot(page, "problem-known-error-offered")
+
+
+def test_problem_merge_and_resolve_pages_have_no_serious_axe_violations(
+        live_server, new_page, axe_source):  # noqa: F811 (the fixture)
+    from helpdesk.accounts.models import User
+    from helpdesk.problems.operations import (
+        ProblemInput,
+        change_status,
+        create_problem,
+        document_known_error,
+        edit_problem,
+        link_ticket,
+    )
+    from helpdesk.tickets import links
+    from helpdesk.tickets.knowledge_decision import Resolution, resolve
+    from helpdesk.tickets.models import KnowledgeDecision
+    from tests.browser.test_accessibility import axe_violations
+
+    customer = live_server.create_user("customer", name="Greta Grün", language="de")
+    l2 = live_server.create_user("agent", level=2, name="Max Second")
+    l3 = live_server.create_user("agent", level=3, name="Sam Specialist")
+    refs = [live_server.file_ticket(customer, subject=f"TikTok orders stuck {n}", level=2)
+            for n in (1, 2)]
+    third = live_server.file_ticket(customer, subject="VAT ID missing on invoices", level=3)
+    with live_server.app_context():
+        owner = db.session.get(User, l3.id)
+        problem = create_problem(ProblemInput(title=TITLE, component="TikTok sync"), by=owner)
+        for ref in refs:
+            link_ticket(problem, db.session.get(Ticket, int(ref.removeprefix("HD-"))),
+                        by=owner)
+        edit_problem(problem, ProblemInput(title=TITLE, component="TikTok sync"), by=owner,
+                     workaround=WORKAROUND, fix_note="")
+        change_status(problem, "known_error", by=owner)
+        first, second = (db.session.get(Ticket, int(ref.removeprefix("HD-"))) for ref in refs)
+        links.link(first, second, by=owner)
+        article_id = document_known_error(problem, by=owner, language="de")
+        edit_problem(problem, ProblemInput(title=TITLE, component="TikTok sync"), by=owner,
+                     workaround=WORKAROUND, fix_note="Fixed in 4.13")
+        change_status(problem, "fixed", by=owner)
+        resolve(db.session.get(Ticket, int(third.removeprefix("HD-"))), by=owner,
+                resolution=Resolution(decision=KnowledgeDecision.new_article, note="Explain"))
+        db.session.commit()
+        problem_id = problem.id
+    found = []
+    for account, paths in (
+            (l3, ["/problems/", f"/problems/{problem_id}", f"/problems/{problem_id}/edit",
+                  f"/problems/{problem_id}/answer", f"/tickets/{refs[0]}",
+                  f"/problems/link/{refs[0]}?q=tiktok", "/problems/new"]),
+            (l2, [f"/tickets/{refs[1]}", f"/tickets/{refs[1]}/merge",
+                  f"/tickets/{refs[1]}/resolve", "/kb/review", f"/kb/articles/{article_id}"])):
+        page = new_page()
+        login(page, account.email, account.password)
+        for path in paths:
+            assert page.goto(path).status == 200, path
+            found.extend(axe_violations(page, axe_source))
+    assert not found, "\n".join(found)
