@@ -142,8 +142,10 @@ def _search(s, text, parsed, filter_query, key, result, app, highlight) -> Searc
     return result
 
 
-def suggest_for_text(text: str, user, *, limit: int = 5, app: Flask | None = None) -> list[Hit]:
-    """Articles for free text (a ticket's subject and body): its rarest words, OR-ed."""
+def suggest_for_text(text: str, user, *, limit: int = 5, app: Flask | None = None,
+                     language: str | None = None) -> list[Hit]:
+    """Articles for free text (a ticket's subject and body): its rarest words, OR-ed;
+    of translation twins the one in `language` (default: the reader's)."""
     app = app or current_app._get_current_object()
     filter_query, key = scope_filter(user)
     try:
@@ -159,10 +161,12 @@ def suggest_for_text(text: str, user, *, limit: int = 5, app: Flask | None = Non
     except UNAVAILABLE as exc:
         index_upkeep.note_unavailable(app, exc)   # the ticket page shows no suggestions
         return []
-    return in_database(hits, user)
+    return in_database(hits, user, language=language)
 
 
 def suggest_for_ticket(ticket, user, *, limit: int = 5) -> list[Hit]:
-    """Suggested articles for a ticket, from its subject (twice: it says most) and body."""
+    """Suggested articles for a ticket, from its subject (twice: it says most) and body;
+    of translation twins the one in the customer's language (it goes into their reply)."""
+    requester = getattr(ticket, "requester", None)
     return suggest_for_text(f"{ticket.subject} {ticket.subject} {(ticket.body or '')[:600]}",
-                            user, limit=limit)
+                            user, limit=limit, language=getattr(requester, "language", None))

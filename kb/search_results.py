@@ -60,12 +60,13 @@ def hit_from(whoosh_hit, terms: dict[str, set[str]] | None) -> Hit:
     return hit
 
 
-def in_database(hits: list[Hit], user) -> list[Hit]:
+def in_database(hits: list[Hit], user, *, language: str | None = None) -> list[Hit]:
     """Keep the hits whose article the database has and `user` may read there.
 
     The index is a copy: after a database restore it may hold articles the database
     does not (until it is rebuilt), and a change may not be applied yet. Translation
-    twins are shown once (`one_per_translation`).
+    twins are shown once (`one_per_translation`), in `language` where both matched
+    (default: the reader's; a ticket's suggestions may prefer the customer's).
     """
     if not hits:
         return hits
@@ -73,7 +74,8 @@ def in_database(hits: list[Hit], user) -> list[Hit]:
     readable = {article_id: key for article_id, status, visibility, key in db.session.execute(
         _ARTICLE_STATES, {"ids": [hit.id for hit in hits]})
         if status in scope.statuses and visibility in scope.visibilities}
-    return one_per_translation([hit for hit in hits if hit.id in readable], readable)
+    return one_per_translation([hit for hit in hits if hit.id in readable], readable,
+                               language)
 
 
 def reader_language() -> str | None:

@@ -209,6 +209,17 @@ def test_search_shows_the_other_twin_when_the_readers_own_is_not_readable(
     assert (internal.id, "de") in _search(client, "klarna")      # agents read internal ones
 
 
+def test_ticket_suggestions_offer_the_twin_in_the_customers_language(client, make, login_as,
+                                                                     make_article):
+    english, german = _linked(make_article)
+    ticket = make.ticket(make.user(language="de"), subject="Klarna Rechnung",
+                         body="Wann wird die Klarna Rechnung gekürzt?")
+    login_as(make.agent(1, language="en"))
+    page = client.get(f"/tickets/{ticket.ref}").get_data(as_text=True)
+    panel = page.split('id="kb-panel"')[1]
+    assert german.title in panel and english.title not in panel
+
+
 # -- out of date ---------------------------------------------------------------------------
 
 def test_a_new_published_text_marks_the_twin_out_of_date_until_it_is_updated(
