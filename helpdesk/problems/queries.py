@@ -5,7 +5,7 @@ import enum
 
 import sqlalchemy as sa
 
-from helpdesk.accounts.models import User
+from helpdesk.accounts.models import Level, Role, User
 from helpdesk.extensions import db
 from helpdesk.problems.models import OPEN_STATUSES, Problem, ProblemStatus, ProblemTicket
 from helpdesk.tickets.models import ACTIVE_STATUSES, Ticket
@@ -93,3 +93,10 @@ def hidden_ticket_count(problem: Problem, user: User, shown: int) -> int:
     total = db.session.scalar(sa.select(sa.func.count()).select_from(ProblemTicket).where(
         ProblemTicket.problem_id == problem.id)) or 0
     return max(total - shown, 0)
+
+
+def possible_owners() -> list[User]:
+    """The active level-3 agents, by name: who may own a problem."""
+    return list(db.session.scalars(sa.select(User).where(
+        User.role == Role.agent, User.level == Level.l3,
+        User.is_active_account.is_(True)).order_by(User.name)))

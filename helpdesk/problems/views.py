@@ -12,7 +12,7 @@ from flask_login import current_user, login_required
 from wtforms.fields.choices import SelectChoice
 
 from helpdesk.accounts.decorators import require
-from helpdesk.accounts.models import Level, Role, User
+from helpdesk.accounts.models import User
 from helpdesk.actions import ButtonForm, VersionedForm, run_action
 from helpdesk.extensions import db
 from helpdesk.problems import bp, bulk, queries
@@ -66,6 +66,11 @@ def _to_problem(message, category="success"):
 
 def _refused_on_problem_page(problem, _form, exc):
     flash(exc.reason, "error")
+    return redirect(url_for("problems.show_problem", problem_id=problem.id))
+
+
+def _refused_on_problem_page_invalid(problem, _form):
+    flash(_("Please check the form."), "error")
     return redirect(url_for("problems.show_problem", problem_id=problem.id))
 
 
@@ -161,12 +166,8 @@ def new_problem():
 
 
 def _owner_choices() -> list[SelectChoice]:
-    import sqlalchemy as sa
-
-    agents = db.session.scalars(sa.select(User).where(
-        User.role == Role.agent, User.level == Level.l3,
-        User.is_active_account.is_(True)).order_by(User.name))
-    return [SelectChoice("", "—")] + [SelectChoice(str(a.id), a.name) for a in agents]
+    return [SelectChoice("", "—")] + [SelectChoice(str(a.id), a.name)
+                                      for a in queries.possible_owners()]
 
 
 @bp.route("/<int:problem_id>/edit", methods=["GET", "POST"])
@@ -228,11 +229,6 @@ def set_status(problem_id):
                                      status=p.status.label)),
         invalid=_refused_on_problem_page_invalid, stale=_changed_meanwhile,
         rejected={ProblemRefused: _refused_on_problem_page})
-
-
-def _refused_on_problem_page_invalid(problem, _form):
-    flash(_("Please check the form."), "error")
-    return redirect(url_for("problems.show_problem", problem_id=problem.id))
 
 
 @bp.post("/<int:problem_id>/take")
