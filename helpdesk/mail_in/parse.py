@@ -16,7 +16,7 @@ import mimetypes
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from email import policy
+from email import headerregistry, policy
 from email.message import Message
 from email.parser import BytesParser
 from email.utils import getaddresses, parsedate_to_datetime
@@ -52,6 +52,35 @@ _BARE_MSG_ID = re.compile(r"[^\s<>\"]+@[^\s<>\"]+")
 # The email package's header parser raises these on some malformed headers.
 _HEADER_ERRORS = (ValueError, TypeError, IndexError, AttributeError, LookupError,
                   AssertionError, UnicodeError, RecursionError)
+
+
+class _ReusedHeaders(headerregistry.HeaderRegistry):
+    """policy.default's header objects, made once per name and value: the email package
+    parses a header's value again each time it is read (a part's Content-Type a dozen
+    times per message), and that was most of the time parsing took. The objects are
+    immutable, so a reused one reads the same as a new one. Long values are not kept."""
+
+    MAX_KEPT = 2000
+    MAX_VALUE_CHARS = 2000
+
+    def __init__(self):
+        super().__init__()
+        self._made: dict[tuple[str, str], object] = {}
+
+    def __call__(self, name, value):
+        if len(value) > self.MAX_VALUE_CHARS:
+            return super().__call__(name, value)
+        key = (name, value)
+        header = self._made.get(key)
+        if header is None:
+            header = super().__call__(name, value)
+            if len(self._made) >= self.MAX_KEPT:
+                self._made.clear()
+            self._made[key] = header
+        return header
+
+
+_POLICY = policy.default.clone(header_factory=_ReusedHeaders())
 
 
 class MailRejected(Exception):
@@ -187,7 +216,7 @@ def parse_mail(raw: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES,
     if _delimiter_lines(raw, max_parts) > max_parts:
         raise MailRejected(f"message has more than {max_parts} parts")
     try:
-        message = BytesParser(policy=policy.default).parsebytes(raw)
+        message = BytesParser(policy=_POLICY).parsebytes(raw)
     except RecursionError as exc:
         raise MailRejected("message nested too deeply") from exc
     if len(message) > MAX_HEADERS:
@@ -274,7 +303,7 @@ def _addresses(message: Message, name: str) -> tuple[Address, ...]:
         pairs = None
         if len(raw) <= MAX_STRUCTURED_HEADER_CHARS:
             try:
-                header = policy.default.header_factory(name, raw)
+                header = _POLICY.header_factory(name, raw)
                 pairs = [(a.display_name, a.addr_spec) for a in header.addresses]
             except _HEADER_ERRORS:
                 pairs = None

@@ -134,7 +134,7 @@ def _markdown_part(name: str, context: dict, *, fallback: str) -> str:
     values.update(gettext=_markdown_gettext, ngettext=_markdown_ngettext,
                   message_text=message_text)
     source = _environment().get_template(name).render(values)
-    html = str(rendering.render_markdown(source))
+    html = _render_source(source)
     if html.startswith('<div class="md-plain">'):
         # Too costly or broken as Markdown: the text part, as written.
         return style_html(str(rendering.plain_html(fallback)))
@@ -143,6 +143,23 @@ def _markdown_part(name: str, context: dict, *, fallback: str) -> str:
         html = html.replace(f"<p>hdmailpart{nonce}n{index}</p>",
                             f"<blockquote>{body}</blockquote>", 1)
     return style_html(html)
+
+
+# A mail's Markdown is the template's, with every value escaped and each message a
+# placeholder: nobody can give it a costly shape, so up to this size it is rendered in this
+# process (the same renderer and sanitiser) instead of a worker process, a round trip that
+# waits for a CPU on a busy machine. Anything longer, or costly after all, goes the bounded
+# way of helpdesk.rendering.
+IN_PROCESS_CHARS = 20_000
+
+
+def _render_source(source: str) -> str:
+    if len(source) <= IN_PROCESS_CHARS and rendering.costly_shape(source) is None:
+        try:
+            return rendering.render_unbounded(source)
+        except RecursionError:
+            pass
+    return str(rendering.render_markdown(source))
 
 
 # -- inline styles ----------------------------------------------------------------------
