@@ -27,7 +27,11 @@ send
 
 Targets (issue 10): ingest at least 50 messages per second, outbound at least 100 mails
 per second. The figures depend on the machine and on what else runs on it: the 1-minute
-load average before each run is printed and stored. `--postgresql` runs receive and fetch
+load average before each run is printed and stored, and beside each rate the rate per CPU
+second of the helpdesk's processes (this one and its children for receive, the command for
+fetch and send, each without its start-up), which hardly moves when other processes
+compete for the CPU: the figure to compare runs on a busy machine by. (The CPU of Dovecot,
+the SMTP server and PostgreSQL is not in it.) `--postgresql` runs receive and fetch
 on the PostgreSQL server of the tests too (HELPDESK_TEST_POSTGRES_URL, default
 postgresql+psycopg://postgres@127.0.0.1:5432/test), each run in a schema of its own.
 `--profile` runs receive once under cProfile and prints the top functions.
