@@ -157,7 +157,7 @@ def _render_source(source: str) -> str:
     if len(source) <= IN_PROCESS_CHARS and rendering.costly_shape(source) is None:
         try:
             return rendering.render_unbounded(source)
-        except RecursionError:
+        except Exception:  # noqa: BLE001 (whatever it is, the bounded way shows the mail)
             pass
     return str(rendering.render_markdown(source))
 
