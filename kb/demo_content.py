@@ -719,3 +719,36 @@ TICKET_LINKS = [
     ("Affiliate clicks from TikTok bio link not tracked", "influencer-attribution", "en"),
     ("Provision für Influencerin falsch berechnet", "commission-calculation", "de"),
 ]
+
+
+# Topics that exist in one language only (no translation yet): search finds them from the
+# other language through the dictionary and the synonyms (kb.crosslang, kb/demo_training.py).
+# (category slug, visibility, language, (title, summary, tags, body))
+ONE_LANGUAGE = [
+    ("orders", "public", "en",
+     ("Exporting orders to a spreadsheet",
+      "Download your orders as a CSV file for your accounting or a packing list.",
+      "export, csv, orders, accounting",
+      """Go to **Orders**, filter the orders you need (for example by date or status) and click
+**Export › CSV**. The file has one line per order item with the order number, date, customer,
+shipping address, product, quantity, price and VAT.
+
+- Open it in Excel, Numbers or LibreOffice: choose UTF-8 and comma as separator.
+- For your accountant, export *paid* orders of one month.
+- Exports of more than 10,000 lines are sent to your e-mail address as a download link."""),
+     ),
+    ("payouts", "public", "de",
+     ("Kleinunternehmerregelung: Rechnungen ohne Umsatzsteuer",
+      "Als Kleinunternehmerin stellst du Rechnungen ohne Umsatzsteuer aus – so richtest du das ein.",
+      "kleinunternehmer, umsatzsteuer, rechnung, steuer",
+      """Wenn du die Kleinunternehmerregelung (§ 19 UStG) nutzt, darfst du keine Umsatzsteuer
+ausweisen. So stellst du deinen Shop um:
+
+1. **Einstellungen › Steuern**: *Kleinunternehmerregelung* aktivieren.
+2. Deine Preise bleiben, wie sie sind; auf Rechnungen steht statt der Steuer der Hinweis
+   „Gemäß § 19 UStG wird keine Umsatzsteuer berechnet.“
+3. Prüfe jedes Jahr, ob du unter der Umsatzgrenze bleibst – sonst die Regelung wieder abschalten.
+
+Deine Auszahlungen ändern sich dadurch nicht: Wir ziehen nur unsere Provision ab."""),
+     ),
+]

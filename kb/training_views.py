@@ -32,6 +32,13 @@ QUEUE_PANEL_ROWS = 8
 def init_app(app: Flask) -> None:
     registry.add(app, registry.NAV_ITEMS, nav_items)
     registry.add(app, registry.QUEUE_PANELS, queue_panel)
+    registry.add(app, registry.DEMO_SEEDERS, seed_demo)
+
+
+def seed_demo(*, users: dict, categories: dict) -> None:
+    from kb import demo_training
+
+    demo_training.seed(users=users, categories=categories)
 
 
 def nav_items(user) -> list[dict]:
