@@ -49,10 +49,6 @@ def init_app(app: Flask) -> None:
     registry.add(app, registry.DEMO_SEEDERS, hooks.seed_demo_articles)
     hooks.register_template_helpers(app)
     evidence_views.init_app(app)
-    evidence_views.init_app(app)
-    evidence_views.init_app(app)
-    evidence_views.init_app(app)
-    evidence_views.init_app(app)
     from kb import decisions, problem_links  # level 3's known errors, knowledge decisions
     problem_links.connect(app)
     decisions.connect(app)

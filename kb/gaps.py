@@ -6,7 +6,9 @@ Two kinds of gap, over a period:
 * searches with no or few hits (at most KB_GAP_MAX_HITS; a few-hit search counts unless
   a result of it was opened and no ticket filed after it), grouped by their stemmed words
   (`kb.search_log.stem_key`), most frequent first;
-* tickets resolved at level 2 or 3 with no article linked to them.
+* tickets resolved at level 2 or 3 with no article linked to them, and no knowledge
+  decision on resolving that settles them (only "a new article is needed" does not, until
+  its draft is published).
 
 A gap leaves the list by itself once the knowledge base answers it: the search, run again
 now for the readers who searched, finds more than KB_GAP_MAX_HITS hits, or a hit that
@@ -28,7 +30,7 @@ from helpdesk.accounts.models import User
 from helpdesk.clock import utcnow
 from helpdesk.extensions import db
 from helpdesk.text_input import whole_number
-from helpdesk.tickets.models import EventKind, Status, Ticket, TicketEvent
+from helpdesk.tickets.models import EventKind, KnowledgeDecision, Status, Ticket, TicketEvent
 from helpdesk.tickets.permissions import visible_tickets
 from kb.evidence_models import (
     GapArticle,
@@ -181,17 +183,32 @@ def ticket_gaps(user: User, *, days: int = 30, limit: int = 25) -> list[TicketGa
                       .join(Article, Article.id == GapArticle.article_id)
                       .where(GapArticle.kind == GapKind.ticket,
                              Article.status == ArticleStatus.published))
+    # The knowledge decision on resolving (helpdesk.tickets.knowledge_decision) settles a
+    # ticket, unless it asked for a new article that is not published yet.
+    published = sa.select(Article.id).where(Article.status == ArticleStatus.published)
+    decided = sa.and_(Ticket.knowledge_decision.is_not(None), sa.or_(
+        Ticket.knowledge_decision != KnowledgeDecision.new_article,
+        sa.func.coalesce(Ticket.knowledge_article_id, 0).in_(published)))
     query = (visible_tickets(user).add_columns(resolved.c.resolved_at)
              .join(resolved, resolved.c.ticket_id == Ticket.id)
              .where(Ticket.level >= 2, Ticket.status.in_((Status.resolved, Status.closed)),
-                    Ticket.id.not_in(linked),
+                    Ticket.id.not_in(linked), ~decided,
                     sa.cast(Ticket.id, sa.String).not_in(published_from),
                     sa.cast(Ticket.id, sa.String).not_in(_dismissed(GapKind.ticket)))
              .order_by(resolved.c.resolved_at.desc(), Ticket.id.desc()).limit(limit))
     rows = list(db.session.execute(query))
     written = _written_from(GapKind.ticket, [str(ticket.id) for ticket, _at in rows])
-    return [TicketGap(ticket=ticket, resolved_at=at, articles=written.get(str(ticket.id), []))
-            for ticket, at in rows]
+    drafts = {article.id: article for article in db.session.scalars(sa.select(Article).where(
+        Article.id.in_([t.knowledge_article_id for t, _at in rows
+                        if t.knowledge_article_id is not None])))} if rows else {}
+    gaps = []
+    for ticket, at in rows:
+        articles = written.get(str(ticket.id), [])
+        draft = drafts.get(ticket.knowledge_article_id)
+        if draft is not None and draft not in articles:
+            articles = [*articles, draft]
+        gaps.append(TicketGap(ticket=ticket, resolved_at=at, articles=articles))
+    return gaps
 
 
 def resolution_text(ticket: Ticket) -> str:

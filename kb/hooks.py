@@ -74,62 +74,6 @@ def suggested_articles(ticket, user) -> list:
     return rerank(hits, boost_factors())[:SUGGESTIONS]
 
 
-SUGGESTIONS, CANDIDATES = 5, 10
-
-
-def suggested_articles(ticket, user) -> list:
-    """The ticket's suggestions: the best matches, articles that solve tickets raised a
-    little among them (kb.effectiveness, kb.ranking.rerank)."""
-    from kb.effectiveness import boost_factors
-    from kb.ranking import rerank
-    from kb.search import suggest_for_ticket
-
-    hits = suggest_for_ticket(ticket, user, limit=CANDIDATES)
-    return rerank(hits, boost_factors())[:SUGGESTIONS]
-
-
-SUGGESTIONS, CANDIDATES = 5, 10
-
-
-def suggested_articles(ticket, user) -> list:
-    """The ticket's suggestions: the best matches, articles that solve tickets raised a
-    little among them (kb.effectiveness, kb.ranking.rerank)."""
-    from kb.effectiveness import boost_factors
-    from kb.ranking import rerank
-    from kb.search import suggest_for_ticket
-
-    hits = suggest_for_ticket(ticket, user, limit=CANDIDATES)
-    return rerank(hits, boost_factors())[:SUGGESTIONS]
-
-
-SUGGESTIONS, CANDIDATES = 5, 10
-
-
-def suggested_articles(ticket, user) -> list:
-    """The ticket's suggestions: the best matches, articles that solve tickets raised a
-    little among them (kb.effectiveness, kb.ranking.rerank)."""
-    from kb.effectiveness import boost_factors
-    from kb.ranking import rerank
-    from kb.search import suggest_for_ticket
-
-    hits = suggest_for_ticket(ticket, user, limit=CANDIDATES)
-    return rerank(hits, boost_factors())[:SUGGESTIONS]
-
-
-SUGGESTIONS, CANDIDATES = 5, 10
-
-
-def suggested_articles(ticket, user) -> list:
-    """The ticket's suggestions: the best matches, articles that solve tickets raised a
-    little among them (kb.effectiveness, kb.ranking.rerank)."""
-    from kb.effectiveness import boost_factors
-    from kb.ranking import rerank
-    from kb.search import suggest_for_ticket
-
-    hits = suggest_for_ticket(ticket, user, limit=CANDIDATES)
-    return rerank(hits, boost_factors())[:SUGGESTIONS]
-
-
 def _inserted_articles() -> list[Article]:
     """The articles already inserted into a reply the page shows again (a refused one)."""
     if request.method != "POST":

@@ -244,3 +244,23 @@ def test_a_few_hit_search_whose_result_was_opened_found_its_answer(app, client, 
     login_as(make.agent(2))
     [row] = _gap_rows(_gaps_page(client), "search-gaps")
     assert row.startswith("dhl label EN 1 Customers: 1")
+
+
+def test_the_knowledge_decision_on_resolving_settles_a_ticket_gap(client, make, login_as):
+    from helpdesk.tickets.knowledge_decision import Resolution, resolve
+    from helpdesk.tickets.models import KnowledgeDecision
+
+    l2 = make.agent(2)
+    nothing = make.ticket(level=2, subject="Customer only wanted to say thanks")
+    resolve(nothing, by=l2, resolution=Resolution(decision=KnowledgeDecision.nothing))
+    needed = make.ticket(level=2, subject="Vacation mode for my shop")
+    resolve(needed, by=l2, resolution=Resolution(decision=KnowledgeDecision.new_article,
+                                                 note="Settings › Shop › Pause."))
+    db.session.commit()
+    login_as(l2)
+    [row] = _gap_rows(_gaps_page(client), "ticket-gaps")
+    assert row.startswith("Vacation mode for my shop")
+    assert "Written from this gap: Vacation mode for my shop" in row    # the draft
+    draft = db.session.get(Article, needed.knowledge_article_id)
+    client.post(f"/kb/articles/{draft.id}/publish", data={"version": draft.version})
+    assert _gap_rows(_gaps_page(client), "ticket-gaps") == []
