@@ -197,11 +197,16 @@ def test_the_ticket_page_article_search_is_logged(client, make, login_as, make_a
     url = html.unescape(page.split('id="kb-panel"')[1].split('data-search-url="')[1]
                         .split('"')[0])
     assert not _rows()                   # the automatic suggestions are not searches
+    # With script, kb.js asks the JSON search naming the page; without, the panel's form
+    # opens the search page with the same name.
     answer = client.get(url + "&from=ticket&q=monday").get_json()
     assert answer["results"][0]["open_url"].startswith("/kb/go/")
-    [row] = _rows()
-    assert (row.source, row.reader, row.query, row.hits) == (
-        SearchSource.ticket, ReaderClass.l1, "monday", 1)
+    panel_form = page.split('class="kb-panel-search"')[1].split("</form>")[0]
+    assert '<input type="hidden" name="from" value="ticket">' in panel_form
+    client.get("/kb/search?q=payouts+monday&from=ticket")
+    assert [(r.source, r.reader, r.query, r.hits) for r in _rows()] == [
+        (SearchSource.ticket, ReaderClass.l1, "monday", 1),
+        (SearchSource.ticket, ReaderClass.l1, "payouts monday", 1)]
 
 
 # -- retention ------------------------------------------------------------------------------
