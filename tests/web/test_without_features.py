@@ -85,6 +85,7 @@ def test_the_ticket_journey_with_and_without_the_feature_packages(app, client, m
     # /healthz reports what is there: the database, and the features' parts with them.
     health = client.get("/healthz")
     assert set(health.get_json()) - {"status"} == (
-        {"database", "search_index", "mail"} if features else {"database"})
+        {"database", "search_index", "search_translation", "mail"} if features
+        else {"database"})
     if not features:
         assert (health.status_code, health.get_json()["status"]) == (200, "ok")
