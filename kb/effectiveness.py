@@ -12,8 +12,9 @@ For each article, over a period:
   no ticket was filed from that form (the search log);
 * ratings: helpful votes and all votes on the article's current text (kb.ratings).
 
-`boost_factors` turns the record into a gentle factor (at most 1 + KB_EFFECTIVENESS_BOOST)
-for the staff ticket page's suggestions (`kb.ranking.rerank`).
+`boost_factors` turns the record (an article's and its translation twin's together) into a
+gentle factor (at most 1 + KB_EFFECTIVENESS_BOOST) for the staff ticket page's suggestions
+(`kb.ranking.rerank`).
 """
 from __future__ import annotations
 
@@ -264,7 +265,33 @@ def boost_factors(app: Flask | None = None) -> dict[int, float]:
         return cached[1]
     with _cache_lock:
         factors = {article_id: 1.0 + weight * score(item)
-                   for article_id, item in figures(None, days=365).items()
+                   for article_id, item in _with_twins(figures(None, days=365)).items()
                    if item.uses or item.deflections}
         state["factors"] = (now, factors)
     return factors
+
+
+def _with_twins(found: dict[int, Effectiveness]) -> dict[int, Effectiveness]:
+    """Each article's record added up with its translation twins' (same translation key):
+    the German text solves tickets as well as the English one, and the ticket page shows
+    one twin of a pair."""
+    if not found:
+        return found
+    keys = dict(db.session.execute(sa.select(Article.id, Article.translation_key).where(
+        Article.id.in_(list(found)), Article.translation_key.is_not(None))).tuples().all())
+    if not keys:
+        return found
+    by_key: dict[str, Effectiveness] = {}
+    for article_id, key in keys.items():
+        total = by_key.setdefault(key, Effectiveness(0))
+        item = found[article_id]
+        total.uses += item.uses
+        total.solved += item.solved
+        total.deflections += item.deflections
+    out = dict(found)
+    for article_id, key in db.session.execute(sa.select(
+            Article.id, Article.translation_key).where(Article.translation_key.in_(by_key))):
+        total = by_key[key]
+        out[article_id] = Effectiveness(article_id, uses=total.uses, solved=total.solved,
+                                        deflections=total.deflections)
+    return out

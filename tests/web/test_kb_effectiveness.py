@@ -196,6 +196,10 @@ def test_rerank_is_gentle():
     assert [h.id for h in rerank(hits, {})] == [1, 2, 3]
     assert [h.id for h in rerank(hits, {2: 1.15, 3: 1.15})] == [1, 2, 3]
     assert [h.id for h in rerank(hits, {3: 1.15})] == [1, 3, 2]     # a near tie flips
+    # A translation twin the search put at its better twin's place keeps that place.
+    twins = [_hit(4, 3.9), _hit(5, 8.6), _hit(6, 3.8)]
+    assert [h.id for h in rerank(twins, {6: 1.15})] == [4, 5, 6]
+    assert [h.id for h in rerank(twins, {5: 1.1})] == [5, 4, 6]     # equal standing: boosted
 
 
 def test_an_article_that_solves_tickets_rises_among_equal_suggestions(app, client, make,
