@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
-from wtforms import DateField, RadioField, SelectField, StringField
+from wtforms import DateField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional
 
@@ -63,7 +63,7 @@ def queue_panel(user) -> dict | None:
 # -- level 2: assigning and progress -------------------------------------------------------
 
 class AssignForm(FlaskForm):
-    what = RadioField(_l("What"), default="article", validators=[InputRequired()], choices=[
+    what = SelectField(_l("What"), default="article", validators=[InputRequired()], choices=[
         SelectChoice("article", _l("One article")), SelectChoice("category", _l("A category")),
         SelectChoice("tag", _l("A tag"))])
     article = StringField(_l("Article number"), validators=[Optional(), Length(max=300)],
@@ -71,7 +71,7 @@ class AssignForm(FlaskForm):
                                          "in /kb/articles/42."))
     category = SelectField(_l("Category"), coerce=optional_id, validators=[Optional()])
     tag = StringField(_l("Tag"), validators=[Optional(), Length(max=40)])
-    whom = RadioField(_l("Who"), default="level", validators=[InputRequired()], choices=[
+    whom = SelectField(_l("Who"), default="level", validators=[InputRequired()], choices=[
         SelectChoice("level", _l("A level")), SelectChoice("agent", _l("One agent"))])
     level = SelectField(_l("Level"), coerce=optional_id, default=1, validators=[Optional()])
     agent = SelectField(_l("Agent"), coerce=optional_id, validators=[Optional()])

@@ -9,7 +9,7 @@ from helpdesk.accounts.models import User
 from helpdesk.extensions import db
 from kb import curation
 from kb.models import Visibility
-from tests.browser.conftest import PLAYWRIGHT_MISSING, login
+from tests.browser.conftest import PLAYWRIGHT_MISSING, login, screenshot
 from tests.browser.test_accessibility import axe_source, axe_violations  # noqa: F401 (fixture)
 
 expect = pytest.importorskip("playwright.sync_api", reason=PLAYWRIGHT_MISSING).expect
@@ -49,6 +49,7 @@ def test_level_two_assigns_and_level_one_confirms_at_phone_width(
     expect(editor.locator("#reading-progress")).to_contain_text("Anna One")
     expect(editor.locator("#reading-progress [data-state]")).to_have_text("Not read yet")
     editor.goto("/kb/training")
+    screenshot(editor, "kb-training-phone")
     found.extend(axe_violations(editor, axe_source))
 
     reader = new_page()
@@ -57,6 +58,7 @@ def test_level_two_assigns_and_level_one_confirms_at_phone_width(
     reader.goto("/queue")
     panel = reader.locator("#required-reading")
     expect(panel).to_contain_text("Sending goods back")
+    screenshot(reader, "kb-reading-queue-phone")
     found.extend(axe_violations(reader, axe_source))
     panel.get_by_role("link", name="Sending goods back").click()
     found.extend(axe_violations(reader, axe_source))
