@@ -76,8 +76,10 @@ def draft_from_ticket(ticket: Ticket, *, note: str, by) -> Article:
     language = ticket.requester.language if ticket.requester.language in ("de", "en") \
         else "en"
     with force_locale(language):
-        body = (f"## {_('Question')}\n\n{ticket.body.strip()}\n\n"
-                f"## {_('Answer')}\n\n{(note or '').strip() or _('To be written.')}")
+        # Translated outside the f-string, so that the catalogue extractor sees them.
+        question, answer, to_write = _("Question"), _("Answer"), _("To be written.")
+        body = (f"## {question}\n\n{ticket.body.strip()}\n\n"
+                f"## {answer}\n\n{(note or '').strip() or to_write}")
         comment = _("Written from ticket %(ref)s", ref=ticket.ref)
     article = curation.create_article(curation.ArticleInput(
         title=ticket.subject[:200], body=body, language=language,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 from wtforms.fields.choices import SelectChoice
 
@@ -268,11 +269,13 @@ def _delivered(problem, bulk_id):
     """After the bulk reply is recorded: answer the tickets (a transaction each)."""
     outcome = bulk.deliver(bulk_id, by_id=current_user.id)
     if outcome.answered:
-        flash(_("The reply has gone to %(count)d tickets: %(refs)s.",
-                count=len(outcome.answered), refs=", ".join(outcome.answered)), "success")
+        flash(ngettext("The reply has gone to %(num)d ticket: %(refs)s.",
+                       "The reply has gone to %(num)d tickets: %(refs)s.",
+                       len(outcome.answered), refs=", ".join(outcome.answered)), "success")
     if outcome.already:
-        flash(_("%(count)d tickets already had this reply and did not get it again.",
-                count=len(outcome.already)), "info")
+        flash(ngettext("%(num)d ticket already had this reply and did not get it again.",
+                       "%(num)d tickets already had this reply and did not get it again.",
+                       len(outcome.already)), "info")
     if outcome.refused:
         flash(_("These tickets could not be answered: %(refs)s.",
                 refs=", ".join(outcome.refused)), "error")

@@ -157,6 +157,12 @@ def test_public_pages_have_no_serious_violations(live_server, audit, language):
             page.locator("main form button[type=submit]").first.click()
         expect(page.locator("main .errors, main .flash").first).to_be_visible()
         check(page)
+    page.goto("/password/forgot")                 # a flash message in its live region
+    page.locator("main input[type=email]").fill("nobody@example.com")
+    with page.expect_navigation():
+        page.locator("main form button[type=submit]").first.click()
+    expect(page.locator("main [role=status] .flash").first).to_be_visible()
+    check(page)
     phone = open_page(language=language, viewport=PHONE)
     check(phone, "/", "/login")
 

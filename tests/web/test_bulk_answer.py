@@ -140,7 +140,7 @@ def test_a_crash_half_way_and_a_retry_answer_each_ticket_once(app, client, login
     # The problem page says so and offers to send the rest.
     page = client.get(f"/problems/{problem.id}").get_data(as_text=True)
     assert "A reply to all tickets did not get through." in page
-    assert "1 tickets have it, 2 open tickets do not yet." in page
+    assert "1 ticket has it, 2 open tickets do not yet." in page
 
     monkeypatch.setattr(bulk, "answer_ticket", real)
     response = client.post(f"/problems/{problem.id}/answers/{item.id}/resume")

@@ -105,7 +105,7 @@ def test_the_problem_page_lists_its_tickets_with_status_and_level(app, client, m
     page = _text(client, f"/problems/{problem.id}")
     listed = page.split(" Tickets ")[1].split("Link a ticket")[0]
     assert at_1.ref in listed and at_3.ref not in listed and "level 3" not in listed
-    assert "1 more at levels you do not work at." in listed
+    assert "1 more at a level you do not work at." in listed
 
 
 def test_the_problems_list_open_mine_and_by_component(app, client, make, login_as):
