@@ -51,6 +51,7 @@ def tick(now: datetime | None = None, *, batch: int = BATCH) -> TickReport:
     policies.ensure_defaults()
     db.session.commit()
     seen: set[int] = set()
+    recipients = _Recipients()
     while True:
         query = (sa.select(SlaClock).where(SlaClock.next_check_at <= now)
                  .order_by(SlaClock.next_check_at, SlaClock.ticket_id).limit(batch)
@@ -65,11 +66,28 @@ def tick(now: datetime | None = None, *, batch: int = BATCH) -> TickReport:
         for clock in clocks:
             seen.add(clock.ticket_id)
             report.checked += 1
-            _check(clock, now, report)
+            _check(clock, now, report, recipients)
         db.session.commit()
+        recipients.forget()
 
 
-def _check(clock: SlaClock, now: datetime, report: TickReport) -> None:
+class _Recipients:
+    """Who hears of a breach at each level, looked up once per batch (not per breach)."""
+
+    def __init__(self):
+        self._found: dict[int, list[User]] = {}
+
+    def __call__(self, level: int) -> list[User]:
+        if level not in self._found:
+            self._found[level] = breach_recipients(level)
+        return self._found[level]
+
+    def forget(self) -> None:
+        self._found.clear()
+
+
+def _check(clock: SlaClock, now: datetime, report: TickReport,
+           recipients: _Recipients) -> None:
     ticket = clock.ticket
     if ticket.status not in (Status.new, Status.open) or clock.paused:
         clock.next_check_at = None
@@ -78,7 +96,8 @@ def _check(clock: SlaClock, now: datetime, report: TickReport) -> None:
                      if due <= now), key=lambda item: _ORDER.index(item[0]))
     late_first_response = None
     for target, due in missed:
-        breach = record_breach(ticket, target, due, level=clock.level, now=now)
+        breach = record_breach(ticket, target, due, level=clock.level, now=now,
+                               recipients=recipients(ticket.level))
         if breach is None:
             continue
         report.breaches += 1
@@ -103,23 +122,25 @@ def _insert():
 
 
 def record_breach(ticket: Ticket, target: Target, due: datetime, *, level: int,
-                  now: datetime) -> SlaBreach | None:
+                  now: datetime, recipients: list[User] | None = None) -> SlaBreach | None:
     """Record that `ticket` missed `target` due at `due`, with its ticket event, and tell
-    the level: once. Returns the breach, or None when it was recorded before."""
-    inserted = db.session.execute(
+    the level (`recipients`: who that is, when the caller knows already): once. Returns
+    the breach, or None when it was recorded before."""
+    # The inserted row comes back as the breach itself (no second query for it).
+    breach = db.session.scalars(
         _insert()(SlaBreach)
         .values(ticket_id=ticket.id, target=target, due_at=due, level=level, recorded_at=now)
         .on_conflict_do_nothing(index_elements=["ticket_id", "target", "due_at"])
-        .returning(SlaBreach.id)).scalar()
-    if inserted is None:
+        .returning(SlaBreach)).first()
+    if breach is None:
         return None
-    breach = db.session.get(SlaBreach, inserted)
     # Straight into the history: the ticket itself (and its version) stays as it is, so
     # nobody's open form goes stale because a deadline passed.
     db.session.add(TicketEvent(ticket_id=ticket.id, kind=EventKind.sla_breach, actor_id=None,
                                old_value=target.value, new_value=due.isoformat(),
                                created_at=now))
-    sla_breached.send(ticket, breach=breach, recipients=breach_recipients(ticket.level))
+    sla_breached.send(ticket, breach=breach, recipients=(
+        breach_recipients(ticket.level) if recipients is None else recipients))
     return breach
 
 
