@@ -37,7 +37,7 @@ def create_app(config: dict | None = None) -> Flask:
     settings = settings_module.from_environment()
     settings.update(config or {})
     instance = settings_module.instance_path(settings)
-    app = Flask(__name__, instance_path=str(instance), instance_relative_config=False,
+    app = _HelpdeskFlask(__name__, instance_path=str(instance), instance_relative_config=False,
                 template_folder=str(ROOT / "templates"), static_folder=str(ROOT / "static"))
     app.config.update(settings)
     _derive_settings(app)
@@ -104,6 +104,10 @@ def _load_features(app: Flask) -> None:
                                f"{module_name!r}") from exc
         module.init_app(app)
         registry.registry_of(app).features.append(name)
+
+
+class _HelpdeskFlask(Flask):
+    config_class = settings_module.Settings
 
 
 def _derive_settings(app: Flask) -> None:

@@ -13,6 +13,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from flask import Config
+
 ENV_PREFIX = "HELPDESK_"
 
 DEFAULTS: dict[str, object] = {
@@ -135,6 +137,26 @@ def _parse(raw: str, default: object) -> object:
     if isinstance(default, float):
         return float(raw)
     return raw
+
+
+class Settings(Config):
+    """The app's config: a feature's default also types a value given in the environment.
+
+    A ``HELPDESK_*`` variable that is not in DEFAULTS arrives as a string (its type is
+    unknown when the environment is read). When a feature package then declares its
+    default with ``app.config.setdefault(NAME, default)``, the string is parsed like the
+    core's settings: ``HELPDESK_KB_REBUILD_DAMAGED=false`` is False, not a true string.
+    """
+
+    def setdefault(self, key, default=None):
+        value = self.get(key)
+        if isinstance(value, str) and default is not None and not isinstance(default, str):
+            try:
+                self[key] = _parse(value, default)
+            except ValueError:
+                raise SystemExit(f"HELPDESK_{key}={value!r}: expected a "
+                                 f"{type(default).__name__}, like {default!r}") from None
+        return super().setdefault(key, default)
 
 
 def from_environment(environ: os._Environ | dict | None = None) -> dict[str, object]:
