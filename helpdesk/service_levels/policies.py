@@ -4,13 +4,22 @@ Read once per transaction (`current`), as plain frozen data, from the database; 
 missing there is taken from the defaults below, so pages never write to read. The rows are
 created (`ensure_defaults`) by the units of work that write anyway: ticket changes, the
 administration, `sla tick` and the demo. Creating them is safe in two processes at once.
+
+Each transaction reads the rows in one statement (a few short rows: the calendar's settings,
+the policies' and the level targets' minutes); each app keeps the settings it built from them
+last and uses them again while the rows read are the same. The rows themselves are the
+version: any change (an admin's, another process's, a category deleted with its policies, a
+lead deleted, a restored backup) makes the next transaction in every process build them anew,
+with no counter to keep up to date.
 """
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import timedelta
 
 import sqlalchemy as sa
+from flask import current_app
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
@@ -36,7 +45,10 @@ DEFAULT_POLICIES: dict[Priority, tuple[int, int, int]] = {
 DEFAULT_LEVEL_TARGETS: dict[int, tuple[int, int]] = {2: (2 * 60, 4 * 60), 3: (4 * 60, 8 * 60)}
 LEVELS_WITH_TARGETS = (2, 3)
 
+# session.info: this transaction's settings (a _Loaded); app.extensions: the app's last
+# built settings and the rows they were built from.
 _CACHE_KEY = "helpdesk_sla_settings"
+_BUILT_KEY = "helpdesk_sla_settings_built"
 
 
 @dataclass(frozen=True)
@@ -81,17 +93,22 @@ def _default_policy(priority: Priority) -> Policy:
                   timedelta(minutes=resolution))
 
 
-def _policy(row: SlaPolicy) -> Policy:
-    return Policy(row.id, row.priority, row.category_id, row.first_response, row.next_update,
-                  row.resolution, row.auto_escalate)
+@dataclass(frozen=True)
+class _Loaded:
+    settings: Settings
+    defaults_complete: bool      # every default row exists (ensure_defaults has nothing to do)
 
 
 def current() -> Settings:
     """The settings in force, read once per transaction."""
+    return _loaded().settings
+
+
+def _loaded() -> _Loaded:
     session = db.session()
     found = session.info.get(_CACHE_KEY)
     if found is None:
-        found = session.info[_CACHE_KEY] = _load()
+        found = session.info[_CACHE_KEY] = _from_rows(_read_rows())
     return found
 
 
@@ -100,16 +117,69 @@ def forget() -> None:
     db.session().info.pop(_CACHE_KEY, None)
 
 
-def _load() -> Settings:
-    row = db.session.scalar(sa.select(SlaCalendar).where(SlaCalendar.name == DEFAULT_CALENDAR))
-    calendar = row.calendar() if row is not None else BusinessCalendar()
+# The kinds of row in _read_rows, in its order.
+_CALENDAR, _POLICY, _LEVEL = 1, 2, 3
+
+
+# Every row the settings are built from, in one statement (its text is fixed, so running it
+# costs no statement building): (kind, id, name or scope, settings or priority, numbers).
+_ROWS = sa.text(f"""
+SELECT {_CALENDAR} AS kind, id, name AS key, settings AS body, CAST(NULL AS INTEGER) AS a,
+       CAST(NULL AS INTEGER) AS b, CAST(NULL AS INTEGER) AS c, CAST(NULL AS INTEGER) AS d,
+       CAST(NULL AS INTEGER) AS e
+  FROM {SlaCalendar.__tablename__} WHERE name = :calendar
+UNION ALL
+SELECT {_POLICY}, id, scope, priority, category_id, first_response_minutes,
+       next_update_minutes, resolution_minutes, CAST(auto_escalate AS INTEGER)
+  FROM {SlaPolicy.__tablename__}
+UNION ALL
+SELECT {_LEVEL}, id, NULL, NULL, level, take_minutes, answer_minutes, lead_id, NULL
+  FROM {SlaLevelTarget.__tablename__}
+ORDER BY 1, 2""").bindparams(calendar=DEFAULT_CALENDAR)
+
+
+def _read_rows() -> tuple[tuple, ...]:
+    session = db.session()
+    if session.autoflush:
+        # As a query of the models would: this transaction's pending changes (an admin's,
+        # before the commit) are written first, and so are read.
+        session.flush()
+    return tuple(tuple(row) for row in session.execute(_ROWS))
+
+
+def _from_rows(rows: tuple[tuple, ...]) -> _Loaded:
+    """The settings of these rows: the app's last built ones when the rows are the same."""
+    extensions = current_app.extensions
+    built = extensions.get(_BUILT_KEY)
+    if built is not None and built[0] == rows:
+        return built[1]
+    loaded = _build(rows)
+    extensions[_BUILT_KEY] = (rows, loaded)      # one assignment: safe for other threads
+    return loaded
+
+
+def _build(rows: tuple[tuple, ...]) -> _Loaded:
+    calendar = BusinessCalendar()
+    has_calendar = False
     policies = {SlaPolicy.scope_of(p, None): _default_policy(p) for p in Priority}
-    policies.update({row.scope: _policy(row) for row in db.session.scalars(sa.select(SlaPolicy))})
+    stored_scopes: set[str] = set()
     levels = {level: LevelTargets(level, timedelta(minutes=take), timedelta(minutes=answer))
               for level, (take, answer) in DEFAULT_LEVEL_TARGETS.items()}
-    levels.update({row.level: LevelTargets(row.level, row.take, row.answer, row.lead_id)
-                   for row in db.session.scalars(sa.select(SlaLevelTarget))})
-    return Settings(calendar, policies, levels)
+    stored_levels: set[int] = set()
+    for kind, row_id, key, body, a, b, c, d, e in rows:
+        if kind == _CALENDAR:
+            calendar, has_calendar = BusinessCalendar.from_dict(json.loads(body)), True
+        elif kind == _POLICY:
+            policies[key] = Policy(row_id, Priority(body), a, timedelta(minutes=b),
+                                   timedelta(minutes=c), timedelta(minutes=d), bool(e))
+            stored_scopes.add(key)
+        else:
+            levels[a] = LevelTargets(a, timedelta(minutes=b), timedelta(minutes=c), d)
+            stored_levels.add(a)
+    complete = (has_calendar
+                and all(SlaPolicy.scope_of(p, None) in stored_scopes for p in DEFAULT_POLICIES)
+                and all(level in stored_levels for level in DEFAULT_LEVEL_TARGETS))
+    return _Loaded(Settings(calendar, policies, levels), complete)
 
 
 def ensure_defaults() -> bool:
@@ -142,9 +212,11 @@ def ensure_defaults() -> bool:
 
 
 def ensure_defaults_if_writing() -> None:
-    """`ensure_defaults` in a unit of work that declared it writes (never in a page view)."""
-    if write_declared() and _CACHE_KEY not in db.session().info:
+    """`ensure_defaults` in a unit of work that declared it writes (never in a page view),
+    when a default row is missing (the rows are read once per transaction anyway)."""
+    if write_declared() and not _loaded().defaults_complete:
         ensure_defaults()
+        forget()
 
 
 def _insert_missing(model, rows: list[dict], key: str) -> int:

@@ -4,10 +4,18 @@ due times (without making anyone's open form stale)."""
 from __future__ import annotations
 
 import re
+from contextlib import contextmanager
+from datetime import datetime, time, timedelta
 
 import pytest
+import sqlalchemy as sa
 
-from helpdesk.tickets.models import Ticket
+from helpdesk import create_app
+from helpdesk.extensions import db
+from helpdesk.service_levels import policies
+from helpdesk.service_levels.models import SlaCalendar, SlaLevelTarget, SlaPolicy
+from helpdesk.service_levels.working_time import BusinessCalendar
+from helpdesk.tickets.models import Priority, Ticket
 from tests.factories import fresh, text_of
 from tests.sla_helpers import berlin, freeze
 
@@ -111,3 +119,95 @@ def test_a_policy_saved_for_a_priority_applies_to_its_open_tickets(client, make,
         "first_response": "0", "next_update": "4", "resolution": "16", "version": "0"})
     assert response.status_code == 400
     assert 'value="0"' in response.get_data(as_text=True)
+
+
+@pytest.fixture
+def other_process(app_config):
+    """Another process's app on the same database (a second web worker, a `mail fetch`):
+    with its own copy of the service-level settings. `with other_process():` works in it."""
+    other = create_app({**app_config, "FEATURES": "service_levels"})
+
+    @contextmanager
+    def inside():
+        db.session.commit()        # the test body's transaction (SQLite: its write lock) ends
+        with other.app_context():
+            yield other
+            db.session.commit()
+            db.session.remove()
+
+    yield inside
+    with other.app_context():
+        db.engine.dispose()
+
+
+def _urgent_due(make) -> datetime:
+    return make.ticket(priority="urgent").first_response_due_at
+
+
+def test_a_change_takes_effect_for_the_next_ticket_in_every_process(
+        client, make, login_as, clock, other_process):
+    clock.set(berlin(2026, 3, 2, 9, 0))                            # Monday 09:00
+    with other_process():
+        assert _urgent_due(make) == berlin(2026, 3, 2, 10, 0)      # the default: 1 h
+    assert _urgent_due(make) == berlin(2026, 3, 2, 10, 0)
+    with other_process():
+        assert _urgent_due(make) == berlin(2026, 3, 2, 10, 0)
+
+    # An admin saves a policy in this process: the other one's next ticket follows it.
+    login_as(make.user("admin"))
+    url = "/admin/service-levels/policies/urgent/all"
+    response = client.post(url, data={"first_response": "2.5", "next_update": "4",
+                                      "resolution": "16", "version": _version(client, url)})
+    assert response.status_code == 302
+    with other_process():
+        assert _urgent_due(make) == berlin(2026, 3, 2, 11, 30)
+    assert _urgent_due(make) == berlin(2026, 3, 2, 11, 30)
+
+    # A change that bumps no version (another tool, a restored backup) counts as much.
+    with other_process():
+        db.session.execute(sa.update(SlaPolicy).where(SlaPolicy.scope == "urgent:*")
+                           .values(first_response_minutes=30),
+                           execution_options={"synchronize_session": False})
+        db.session.commit()
+        assert _urgent_due(make) == berlin(2026, 3, 2, 9, 30)
+    assert _urgent_due(make) == berlin(2026, 3, 2, 9, 30)
+
+    # So does the calendar, saved in the other process: Mondays open at 10:00 now.
+    with other_process():
+        row = db.session.scalar(sa.select(SlaCalendar))
+        row.set_calendar(BusinessCalendar(hours=(((time(10), time(18)),),)
+                                          + BusinessCalendar().hours[1:]))
+        db.session.commit()
+    assert _urgent_due(make) == berlin(2026, 3, 2, 10, 30)
+
+
+def test_a_rolled_back_change_is_not_kept(make, clock, other_process):
+    clock.set(berlin(2026, 3, 2, 9, 0))
+    assert _urgent_due(make) == berlin(2026, 3, 2, 10, 0)
+    # A change read inside its own transaction (as the admin's save does before it
+    # commits), then rolled back: nobody goes on using it.
+    db.session.execute(sa.update(SlaPolicy).where(SlaPolicy.scope == "urgent:*")
+                       .values(first_response_minutes=300),
+                       execution_options={"synchronize_session": False})
+    policies.forget()
+    assert policies.current().policy_for(Priority.urgent, None).first_response == \
+        timedelta(hours=5)
+    db.session.rollback()
+    assert _urgent_due(make) == berlin(2026, 3, 2, 10, 0)
+    with other_process():
+        assert _urgent_due(make) == berlin(2026, 3, 2, 10, 0)
+
+
+def test_missing_default_rules_are_created_again_by_the_next_change(make, clock):
+    clock.set(berlin(2026, 3, 2, 9, 0))
+    make.ticket()
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(SlaPolicy)) == 4
+    # Gone (a restored backup from before service levels, say): the due times keep the
+    # defaults, and the next ticket change writes them again.
+    db.session.execute(sa.delete(SlaPolicy))
+    db.session.execute(sa.delete(SlaLevelTarget))
+    db.session.commit()
+    assert _urgent_due(make) == berlin(2026, 3, 2, 10, 0)
+    assert sorted(db.session.scalars(sa.select(SlaPolicy.scope))) == [
+        "high:*", "low:*", "normal:*", "urgent:*"]
+    assert sorted(db.session.scalars(sa.select(SlaLevelTarget.level))) == [2, 3]
