@@ -52,11 +52,17 @@ def queue_notice(level: int) -> dict:
     query = (sa.select(SlaBreach).join(Ticket, Ticket.id == SlaBreach.ticket_id)
              .where(SlaBreach.recorded_at >= since, Ticket.level == level,
                     Ticket.status.in_(ACTIVE_STATUSES)))
-    count = db.session.scalar(query.with_only_columns(sa.func.count()))
-    breaches = db.session.scalars(query.order_by(SlaBreach.recorded_at.desc(),
-                                                 SlaBreach.id.desc())
-                                  .limit(NOTICE_LIMIT)).all() if count else []
-    return {"count": count or 0, "breaches": breaches}
+    # One pass over the week's breaches gives the count and the ids of the latest few;
+    # only those are then read with their tickets (reading the breach with its ticket, the
+    # ticket's category and people joined, for every breach before sorting costs more).
+    latest = (SlaBreach.recorded_at.desc(), SlaBreach.id.desc())
+    rows = db.session.execute(query.with_only_columns(SlaBreach.id, sa.func.count().over())
+                              .order_by(*latest).limit(NOTICE_LIMIT)).all()
+    if not rows:
+        return {"count": 0, "breaches": []}
+    breaches = db.session.scalars(sa.select(SlaBreach).where(
+        SlaBreach.id.in_([row[0] for row in rows])).order_by(*latest)).all()
+    return {"count": rows[0][1], "breaches": breaches}
 
 
 def nav_items(user) -> list[dict]:
