@@ -254,6 +254,22 @@ def check(client: Client, path: str, expect: int, data: dict | None = None) -> N
                            f"Location: {headers.get('Location')})")
 
 
+def sla_shown(client: Client, ticket_path: str) -> dict:
+    """What the service-level feature puts on the queue and the ticket page (the
+    benchmark measures the pages with it): the deadline badges of the queue's rows, its
+    notice of missed deadlines, the ticket page's deadlines panel."""
+    _status, _headers, queue = client.request("/queue")
+    _status, _headers, ticket = client.request(ticket_path)
+    marks = re.findall(r'data-deadline="(\w+)"', queue)
+    shown = {"queue_rows": queue.count('<td><a class="ticket-subject"'),
+             "breached_badges": marks.count("breached"), "near_badges": marks.count("near"),
+             "queue_notice": 'id="sla-notice"' in queue,
+             "ticket_deadlines_panel": 'id="sla-panel"' in ticket}
+    if not (marks and shown["ticket_deadlines_panel"]):
+        raise RuntimeError(f"the service-level feature is not on the pages: {shown}")
+    return shown
+
+
 def bench_size(size: int, args, workdir: Path) -> dict:
     print(f"\n== {size:,} tickets ==", flush=True)
     instance = workdir / f"instance-{size}"
@@ -302,6 +318,8 @@ def bench_size(size: int, args, workdir: Path) -> dict:
         check(agent, "/queue", 200)
         check(customer, "/tickets", 200)
         check(customer, "/tickets/new", 302, form)
+        out["sla"] = sla_shown(agent, f"/tickets/{refs[0]}")
+        print(f"  service levels on the pages: {out['sla']}", flush=True)
         agent_cookie = {"BENCH_COOKIE": agent.cookie_header()}
         customer_cookie = {"BENCH_COOKIE": customer.cookie_header()}
         res = out["results"]
@@ -392,7 +410,7 @@ def print_table(run: dict) -> None:
     res = run["results"]
     ceiling = res["ceiling"]["rps"] or 1.0
     print(f"\n{run['size']:,} tickets  (database {run['database_mib']} MiB, "
-          f"seeded in {run['seed']['seconds']} s)")
+          f"seeded in {run['seed']['seconds']} s; service levels shown: {run.get('sla')})")
     cpu_ceiling = res["ceiling"].get("cpu_ms") or 0.0
     print(f"  {'page':<34}{'req/s':>9}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}"
           f"{'% ceiling':>11}{'CPU ms/req':>12}{'CPU ratio':>11}  load  errors")

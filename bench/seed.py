@@ -15,8 +15,19 @@ What it makes (deterministic for a given --seed):
 * per ticket a couple of messages (public replies, sometimes an internal note), the
   events that go with them (created, assignee, status, level, reply, note) and a
   hand-off for every escalation;
-* SLA columns as the app computes them: first_response_due_at / resolution_due_at
-  from sla.TARGETS, update_due_at, and due_at = sla.queue_key(status, update_due_at).
+* SLA columns as the app computes them. With the service-levels feature loaded (the
+  default), every active ticket's due times come from the working-time clock
+  (`helpdesk.service_levels.deadlines.timeline`, with the calendar, policies and level
+  targets in force), it gets its `sla_clock` row (`provider.write_clock`), and the
+  deadlines that have already passed are recorded as `sla tick` would have recorded them
+  (an `sla_breach` row and its ticket event, a minute after the due time; the clock's
+  `next_check_at` is its next deadline still to come). Resolved and closed tickets keep
+  the around-the-clock times of sla.TARGETS. Without the feature, every ticket has those:
+  first_response_due_at / resolution_due_at from sla.TARGETS, update_due_at, and
+  due_at = sla.queue_key(status, update_due_at).
+
+`--active N` makes N of the tickets active (default: 2,500, at most a quarter);
+`bench/sla_bench.py` seeds 100,000 active tickets this way.
 """
 from __future__ import annotations
 
@@ -104,8 +115,87 @@ def _zipf_cum_weights(count: int, s: float = 0.9) -> list[float]:
     return list(itertools.accumulate(1.0 / (rank ** s) for rank in range(1, count + 1)))
 
 
-def seed(app, n_tickets: int, *, seed_value: int = 1, n_customers: int = 600) -> Seeded:
-    """Fill the (empty, migrated) database of `app` with `n_tickets` tickets."""
+def _sla_settings(app):
+    """The service-level settings in force (their rows created), or None without the
+    feature."""
+    if "service_levels" not in app.blueprints:
+        return None
+    from helpdesk.database import writing
+    from helpdesk.extensions import db
+    from helpdesk.service_levels import policies
+
+    with app.app_context(), writing():
+        policies.ensure_defaults()
+        db.session.commit()
+        settings = policies.current()
+        db.session.remove()
+    return settings
+
+
+class _SlaRows:
+    """Working-time deadlines, clock rows and the breaches a running tick would have
+    recorded, for the active tickets (the app's own code works them out)."""
+
+    def __init__(self, settings, now, event_id):
+        from helpdesk.service_levels.deadlines import Fact, timeline
+        from helpdesk.service_levels.models import SlaClock
+        from helpdesk.service_levels.provider import write_clock
+
+        self.settings, self.now, self.event_id = settings, now, event_id
+        self._fact, self._timeline = Fact, timeline
+        self._clock, self._write_clock = SlaClock, write_clock
+        self.clocks: list[dict] = []
+        self.breaches: list[dict] = []
+        self.breach_events: list[dict] = []
+
+    def ticket(self, *, tid, status, priority, category_id, level, created, requester,
+               events) -> dict:
+        """Record the ticket's clock (and past breaches); return its SLA columns."""
+        from types import SimpleNamespace
+
+        from helpdesk.tickets import sla
+        from helpdesk.tickets.models import Status
+
+        facts = [self._fact(e["kind"], e["created_at"], e["actor_id"] == requester,
+                            e["old_value"], e["new_value"]) for e in events]
+        settings = self.settings
+        line = self._timeline(settings.calendar, settings.policy_for(priority, category_id),
+                              settings.levels, created_at=created, status=status.value,
+                              level=level, facts=facts, now=self.now)
+        clock = self._clock()
+        self._write_clock(clock, SimpleNamespace(level=level, status=status), line)
+        deadlines = clock.open_deadlines()
+        running = status in (Status.new, Status.open) and not clock.paused
+        if running:
+            for target, due in deadlines.items():
+                if due > self.now:
+                    continue
+                recorded = min(due + timedelta(minutes=1), self.now)
+                self.breaches.append(dict(ticket_id=tid, target=target.value, due_at=due,
+                                          level=level, recorded_at=recorded))
+                self.breach_events.append(dict(
+                    id=next(self.event_id), ticket_id=tid, actor_id=None, kind="sla_breach",
+                    old_value=target.value, new_value=due.isoformat(), note=None,
+                    created_at=recorded))
+        future = [due for due in deadlines.values() if due > self.now]
+        self.clocks.append(dict(
+            ticket_id=tid, level=level, paused=clock.paused,
+            first_response_due_at=clock.first_response_due_at,
+            next_update_due_at=clock.next_update_due_at,
+            resolution_due_at=clock.resolution_due_at, take_due_at=clock.take_due_at,
+            answer_due_at=clock.answer_due_at,
+            next_check_at=min(future) if running and future else None))
+        return dict(first_response_due_at=line.first_response.due_at,
+                    resolution_due_at=line.resolution.due_at,
+                    update_due_at=line.update_due_at,
+                    due_at=sla.queue_key(status, line.update_due_at))
+
+
+def seed(app, n_tickets: int, *, seed_value: int = 1, n_customers: int = 600,
+         n_active: int | None = None, sla_clocks: bool = True) -> Seeded:
+    """Fill the (empty, migrated) database of `app` with `n_tickets` tickets, `n_active`
+    of them active (default: `_active_count`); with `sla_clocks` and the service-levels
+    feature loaded, the active ones get working-time deadlines and clocks."""
     from helpdesk.accounts.models import User
     from helpdesk.clock import utcnow
     from helpdesk.extensions import db
@@ -153,7 +243,7 @@ def seed(app, n_tickets: int, *, seed_value: int = 1, n_customers: int = 600) ->
                   for i, (slug, en, de) in enumerate(CATEGORIES, start=1)]
 
     # -- tickets, messages, events, hand-offs ----------------------------------------
-    n_active = _active_count(n_tickets)
+    n_active = _active_count(n_tickets) if n_active is None else min(n_active, n_tickets)
     active_ids = set(rnd.sample(range(1, n_tickets + 1), n_active))
     priorities = [Priority.low, Priority.normal, Priority.high, Priority.urgent]
     prio_weights = [20, 55, 20, 5]
@@ -162,6 +252,8 @@ def seed(app, n_tickets: int, *, seed_value: int = 1, n_customers: int = 600) ->
     tickets, messages, events, handoffs = [], [], [], []
     message_id, event_id, handoff_id = itertools.count(1), itertools.count(1), itertools.count(1)
     customer_counts: dict[int, int] = {}
+    sla_settings = _sla_settings(app) if sla_clocks else None
+    sla_rows = _SlaRows(sla_settings, now, event_id) if sla_settings is not None else None
 
     def event(ticket_id, actor, kind, at, old=None, new=None, note=None):
         events.append(dict(id=next(event_id), ticket_id=ticket_id, actor_id=actor, kind=kind,
@@ -203,8 +295,13 @@ def seed(app, n_tickets: int, *, seed_value: int = 1, n_customers: int = 600) ->
             # the benchmark's level-1 agent has a fair share of the level-1 work
             assignee = l1_agent_id if level == 1 and rnd.random() < 0.15 else rnd.choice(pool)
         channel = rnd.choice(channels)
+        category_id = rnd.randint(1, len(categories))
+        first_event = len(events)
         t = created
         step = timedelta(minutes=rnd.randint(10, 600))
+        if active:
+            # the whole thread in the past (at most 9 steps): the clock reads its events
+            step = min(step, (now - created) / 10)
         event(tid, requester if channel == "web" else rnd.choice(agents_by_level[1]),
               "created", t, new=channel)
         first_responded = None
@@ -250,28 +347,39 @@ def seed(app, n_tickets: int, *, seed_value: int = 1, n_customers: int = 600) ->
             # keep active tickets' timestamps in the past (a fresh ticket has a short thread)
             t = min(t, now - timedelta(minutes=1))
         resolved_at = t if status in (Status.resolved, Status.closed) else None
+        due_columns = dict(first_response_due_at=first_due, resolution_due_at=resolution_due,
+                           update_due_at=update_due, due_at=sla.queue_key(status, update_due))
+        if sla_rows is not None and active:
+            due_columns = sla_rows.ticket(
+                tid=tid, status=status, priority=priority, category_id=category_id,
+                level=level, created=created, requester=requester,
+                events=events[first_event:])
         tickets.append(dict(
             id=tid, subject=rnd.choice(SUBJECTS).format(n=100000 + tid),
             body=BODY.format(n=100000 + tid),
             body_html=html(BODY).replace("{n}", str(100000 + tid)),
             status=status.value, priority=priority.value,
-            channel=channel, level=level, category_id=rnd.randint(1, len(categories)),
+            channel=channel, level=level, category_id=category_id,
             requester_id=requester,
             created_by_id=requester if channel == "web" else agents_by_level[1][0],
             assignee_id=assignee,
             shop_ref=f"shop-{requester}.example" if rnd.random() < 0.5 else None,
             order_ref=f"#{200000 + tid}" if rnd.random() < 0.6 else None,
             product_ref=None, created_at=created, updated_at=t,
-            first_response_due_at=first_due, resolution_due_at=resolution_due,
             first_responded_at=first_responded, resolved_at=resolved_at,
             closed_at=t if status == Status.closed else None,
-            update_due_at=update_due, due_at=sla.queue_key(status, update_due),
-            version=1))
+            version=1, **due_columns))
 
     # -- insert ------------------------------------------------------------------
     tables = [(Category.__table__, categories), (User.__table__, users),
               (Ticket.__table__, tickets), (Message.__table__, messages),
               (TicketEvent.__table__, events), (Handoff.__table__, handoffs)]
+    if sla_rows is not None:
+        from helpdesk.service_levels.models import SlaBreach, SlaClock
+
+        tables += [(TicketEvent.__table__, sla_rows.breach_events),
+                   (SlaClock.__table__, sla_rows.clocks),
+                   (SlaBreach.__table__, sla_rows.breaches)]
     with app.app_context():
         with db.engine.begin() as conn:
             for table, rows in tables:
@@ -292,8 +400,11 @@ def seed(app, n_tickets: int, *, seed_value: int = 1, n_customers: int = 600) ->
         customer_tickets=customer_counts[heavy],
         ticket_refs=(active_l1 + refs)[:200],
         rows={"user": len(users), "category": len(categories), "ticket": len(tickets),
-              "message": len(messages), "ticket_event": len(events),
-              "handoff": len(handoffs)},
+              "message": len(messages),
+              "ticket_event": len(events) + len(sla_rows.breach_events if sla_rows else ()),
+              "handoff": len(handoffs),
+              "sla_clock": len(sla_rows.clocks) if sla_rows else 0,
+              "sla_breach": len(sla_rows.breaches) if sla_rows else 0},
         seconds=round(time.perf_counter() - started, 2))
 
 
@@ -315,10 +426,15 @@ def main(argv=None) -> int:
     parser.add_argument("--instance", type=Path, required=True,
                         help="instance folder (its database is replaced)")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--active", type=int, default=None,
+                        help="how many tickets are active (default: 2,500, at most a quarter)")
+    parser.add_argument("--no-sla-clocks", action="store_true",
+                        help="around-the-clock due times only, no clocks or breaches")
     args = parser.parse_args(argv)
     app = make_app(args.instance.resolve())
     create_schema(app)
-    info = seed(app, args.tickets, seed_value=args.seed)
+    info = seed(app, args.tickets, seed_value=args.seed, n_active=args.active,
+                sla_clocks=not args.no_sla_clocks)
     info.ticket_refs = info.ticket_refs[:5]
     json.dump(asdict(info), sys.stdout, indent=2)
     print()
