@@ -144,11 +144,11 @@ class BackgroundSender:
             done += 1
             self._transmitted()
         try:
-            with self.app.app_context():
-                report = delivery.send(batch, on_transmitted=transmitted) \
-                    if batch else delivery.Report()
+            with self.app.app_context(), mail.Transport() as transport:
+                report = delivery.send(batch, on_transmitted=transmitted,
+                                       transport=transport) if batch else delivery.Report()
                 if sweep:
-                    report.add(delivery.deliver_due())
+                    report.add(delivery.deliver_due(transport=transport))
                     report.next_retry_at = delivery.next_due_at()
                 self._schedule(report.next_retry_at)
         finally:

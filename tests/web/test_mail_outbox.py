@@ -40,10 +40,29 @@ class ControlledHandler:
         self.hold = False
         self.attempts = 0
         self.attempt_data = []              # the bytes of every DATA, refused or not
+        self.sessions = []                  # the connection of every DATA
+        self.refused_recipients = {}        # address -> the answer to its RCPT
+        self.answers = {}                   # DATA attempt number (from 1) -> its answer
+        self.on_data = None                 # called at each DATA, before the answer
+
+    def connections(self) -> int:
+        """How many SMTP connections carried a DATA."""
+        return len({id(session) for session in self.sessions})
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802
+        if address in self.refused_recipients:
+            return self.refused_recipients[address]
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd API)
         self.attempts += 1
         self.attempt_data.append(envelope.original_content or envelope.content)
+        self.sessions.append(session)
+        if self.on_data is not None:
+            self.on_data(envelope)
+        if self.attempts in self.answers:
+            return self.answers[self.attempts]
         if self.delay:
             await asyncio.sleep(self.delay)
         # Held until released (at most 30 s, so a request that waited on SMTP would end,
@@ -324,3 +343,90 @@ def test_a_retry_sends_the_same_bytes_with_the_same_threading_headers(app, clien
         _rows()[0].message_id
     assert received["In-Reply-To"] == _rows()[0].message_id
     assert received.get_content_type() == "multipart/alternative"
+
+
+def _message_ids(smtp) -> Counter:
+    return Counter(m["Message-ID"] for _rcpt, m in smtp.box.messages)
+
+
+def _retry_later(app):
+    """A refused mail waits a minute (not within the worker's run), until `_due_now`."""
+    app.config.update(MAIL_RETRY_SECONDS=60.0, MAIL_RETRY_MAX_SECONDS=60.0)
+
+
+def _due_now():
+    db.session.execute(sa.update(OutboxMail).where(OutboxMail.status == MailStatus.queued)
+                       .values(next_attempt_at=utcnow()))
+    db.session.commit()
+
+
+def test_a_worker_sends_a_run_of_mails_over_one_connection(app, smtp, monkeypatch):
+    _queue_for_workers(app, 30)
+    report = delivery.deliver_due(batch=7)
+    assert report.sent == 30
+    assert set(_message_ids(smtp).values()) == {1} and len(smtp.box.messages) == 30
+    assert smtp.connections() == 1
+    # A connection carries a limited number of mails, then the next one opens.
+    smtp.reset()
+    monkeypatch.setattr(mail, "MAILS_PER_CONNECTION", 10)
+    _queue_for_workers(app, 25)
+    assert delivery.deliver_due(batch=7).sent == 25
+    assert len(smtp.box.messages) == 25 and smtp.connections() == 3
+    assert {r.status for r in _rows()} == {MailStatus.sent}
+
+
+def test_a_refused_recipient_affects_only_its_own_mail_of_the_run(app, smtp):
+    _queue_for_workers(app, 10)
+    _retry_later(app)
+    smtp.refused_recipients = {"person3@example.com": "550 5.1.1 No such user",
+                               "person6@example.com": "450 4.2.1 Mailbox busy"}
+    report = delivery.deliver_due(batch=20)
+    assert (report.sent, report.failed, report.retrying) == (8, 1, 1)
+    received = sorted(rcpt for rcpts, _m in smtp.box.messages for rcpt in rcpts)
+    assert received == sorted(f"person{n}@example.com" for n in range(10) if n not in (3, 6))
+    assert set(_message_ids(smtp).values()) == {1}
+    # After each refusal the next mail went over a fresh connection.
+    assert smtp.connections() == 3
+    rows = {r.recipient: r for r in _rows()}
+    assert rows["person3@example.com"].status == MailStatus.failed
+    assert "550" in rows["person3@example.com"].last_error
+    assert rows["person6@example.com"].status == MailStatus.queued
+    # Its retry, once due, delivers it (and nothing else again).
+    smtp.refused_recipients = {}
+    _due_now()
+    assert delivery.deliver_due().sent == 1
+    assert len(smtp.box.messages) == 9 and set(_message_ids(smtp).values()) == {1}
+
+
+def test_a_server_closing_the_connection_mid_run_loses_no_mail(app, smtp):
+    _queue_for_workers(app, 12)
+    _retry_later(app)
+    smtp.answers = {5: "421 4.3.2 Service shutting down, closing the connection"}
+    report = delivery.deliver_due(batch=20)
+    assert (report.sent, report.retrying) == (11, 1)
+    assert smtp.connections() == 2
+    _due_now()
+    assert delivery.deliver_due().sent == 1
+    rows = _rows()
+    assert {r.status for r in rows} == {MailStatus.sent}
+    assert _message_ids(smtp) == Counter(r.message_id for r in rows)      # each once
+
+
+def test_each_mail_of_a_run_is_marked_sent_before_the_next_is_sent(app, smtp):
+    """A worker that dies in the middle of a run sends none of the mails it got through
+    again: each is recorded as sent as soon as the server took it."""
+    _queue_for_workers(app, 15)
+    engine = sa.create_engine(app.config["DATABASE_URL"])
+    seen = []
+
+    def count_sent(_envelope):
+        with engine.connect() as conn:
+            seen.append(conn.scalar(sa.select(sa.func.count()).select_from(OutboxMail)
+                                    .where(OutboxMail.status == MailStatus.sent)))
+    smtp.on_data = count_sent
+    try:
+        assert delivery.deliver_due(batch=20).sent == 15
+    finally:
+        engine.dispose()
+    assert smtp.connections() == 1
+    assert seen == list(range(15))
