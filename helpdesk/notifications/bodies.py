@@ -68,15 +68,15 @@ def render(template: str, *, subject: str, invites_reply: bool = False,
 
 # -- the Markdown rendering -------------------------------------------------------------
 
-# Markdown's special characters, as numeric character references: shown as themselves,
-# never read as syntax. (HTML's own are escaped first.)
-_MARKDOWN_SPECIAL = re.compile(r"[\\`*_{}\[\]()#+\-.!|~=:^$]")
+# HTML's and Markdown's special characters, as numeric character references: shown as
+# themselves, never read as syntax. (In one pass: escaping HTML's first made "'" into
+# "&#x27;", whose "#" was then escaped again, and the mail showed "&#x27;".)
+_MARKDOWN_SPECIAL = re.compile(r"[&<>\"'\\`*_{}\[\]()#+\-.!|~=:^$]")
 
 
 def markdown_escape(text: str) -> str:
     """`text` as Markdown source that renders to exactly `text`."""
-    escaped = html_escape(text, quote=True)
-    return _MARKDOWN_SPECIAL.sub(lambda m: f"&#{ord(m.group())};", escaped)
+    return _MARKDOWN_SPECIAL.sub(lambda m: f"&#{ord(m.group())};", text)
 
 
 def _value(value) -> str:

@@ -119,6 +119,17 @@ def test_what_people_typed_shows_as_typed_and_never_becomes_a_link(client, make,
     assert '<a href="https://shop.example/eve"' in html
 
 
+def test_apostrophes_and_ampersands_show_as_typed_in_the_html_too(make, mailbox):
+    customer = make.user(name="Seán O'Brien")
+    make.ticket(customer, subject="Can't log in & \"stuck\" at 50%")
+    mailbox.wait_for(1)
+    [mail] = mailbox.to(customer.email)
+    text, html = _parts(mail)
+    for typed in ("Hello Seán O'Brien,", "Can't log in & \"stuck\" at 50%"):
+        assert typed in text and typed in _visible(html)
+    assert "&#x27;" not in _visible(html) and "#39;" not in _visible(html)
+
+
 def test_a_tickets_mails_thread_per_recipient_under_a_root_nobody_can_guess(
         app, client, make, login_as, mailbox):
     customer = make.user()
