@@ -26,6 +26,7 @@ from helpdesk.service_levels.models import (
 from helpdesk.service_levels.permissions import can_see_report
 from helpdesk.service_levels.provider import recompute_open_tickets
 from helpdesk.stale_forms import shows_form_on_stale_token
+from helpdesk.text_input import whole_number
 from helpdesk.tickets.categories import all_categories, category_choices
 from helpdesk.tickets.forms import priority_choices
 from helpdesk.tickets.models import Category, Priority
@@ -99,7 +100,7 @@ def settings():
 def settings_new_policy():
     """The overview's "add a policy for a category" form: on to that policy's page."""
     priority = request.args.get("priority", "")
-    category = db.session.get(Category, request.args.get("category", type=int) or 0)
+    category = db.session.get(Category, whole_number(request.args.get("category"), 0))
     if priority not in Priority.__members__ or category is None:
         flash(_("Choose a priority and a category."), "error")
         return redirect(url_for("service_levels.settings"))
@@ -116,7 +117,8 @@ def settings_policy(priority, category):
     priority = Priority(priority)
     category_row = None
     if category != "all":
-        category_row = db.session.get(Category, int(category)) if category.isdigit() else None
+        category_id = whole_number(category)
+        category_row = db.session.get(Category, category_id) if category_id else None
         if category_row is None:
             abort(404)
     scope = SlaPolicy.scope_of(priority, category_row.id if category_row else None)

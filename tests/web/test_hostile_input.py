@@ -359,6 +359,10 @@ def _attack_form(crawler, form: Form) -> None:
                      body=json.dumps(payload).encode(), content_type="application/json")
 
 
+def _placeholder(rule, name: str):
+    return 1 if isinstance(rule._converters.get(name), NumberConverter) else "x"
+
+
 def _attack_paths(crawler, contexts, endpoints: set[str], tried: set) -> None:
     """Hostile values in each path parameter of the routes this role reached."""
     marker = "HOSTILEPATHVALUE"
@@ -369,7 +373,10 @@ def _attack_paths(crawler, contexts, endpoints: set[str], tried: set) -> None:
         method = sorted(rule.methods - {"HEAD", "OPTIONS"})[0]
         for name, converter in rule._converters.items():
             is_int = isinstance(converter, NumberConverter)
-            values = {k: contexts[0][k] for k in rule.arguments}
+            # An argument the world has no object for (a problem, a bulk reply, a synonym
+            # group...) gets a number or a word: the hostile value replaces one argument at a
+            # time, and the others only have to build the URL.
+            values = {k: contexts[0].get(k, _placeholder(rule, k)) for k in rule.arguments}
             values[name] = 424242 if is_int else marker
             url = crawler.adapter.build(rule.endpoint, values, method=method)
             url = url.replace("424242" if is_int else marker, marker)
