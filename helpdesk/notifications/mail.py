@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import select
 import smtplib
 import sys
 import time
@@ -213,15 +214,17 @@ def compose(row: OutboxMail) -> EmailMessage:
 # One SMTP connection carries at most this many mails, then a fresh one is opened (servers
 # limit the mails per connection; a long-lived conversation is not trusted forever).
 MAILS_PER_CONNECTION = 100
-# A connection unused for this long is not used again (the server may have dropped it).
-IDLE_SECONDS = 10.0
+# A connection unused for this long is not used again (something between may have dropped
+# it without a word); one the server closed, or said something on unasked, is never.
+IDLE_SECONDS = 30.0
 
 
 class Transport:
     """The configured transport for a run of mails: SMTP when MAIL_SERVER is set (one
     connection, opened for the first mail, used for up to MAILS_PER_CONNECTION mails),
     otherwise the console. After any error the connection is dropped: the next mail opens
-    a fresh one. Use it as a context manager (`close` says goodbye to the server)."""
+    a fresh one, and so does one the server closed while it was not used. Use it as a
+    context manager (`close` says goodbye to the server)."""
 
     def __init__(self):
         self.config = current_app.config
@@ -247,6 +250,11 @@ class Transport:
         if self._smtp is not None and (self._carried >= MAILS_PER_CONNECTION or
                                        time.monotonic() - self._last_used > IDLE_SECONDS):
             self.close()
+        elif self._smtp is not None and _has_spoken(self._smtp):
+            # Between two mails the server has nothing to say: it closed the connection
+            # (an idle timeout) or announced that it will ("421"). A fresh one, so that
+            # this mail does not fail for it.
+            self._drop()
         try:
             if self._smtp is None:
                 self._smtp = self._open()
@@ -288,6 +296,22 @@ class Transport:
         smtp, self._smtp = self._smtp, None
         if smtp is not None:
             smtp.close()
+
+
+def _has_spoken(smtp: smtplib.SMTP) -> bool:
+    """Whether the server sent anything (or closed the connection) since its last answer,
+    without waiting."""
+    sock = smtp.sock
+    if sock is None:
+        return True
+    try:
+        if hasattr(select, "poll"):         # any descriptor number (select: below 1024)
+            poller = select.poll()
+            poller.register(sock, select.POLLIN)
+            return bool(poller.poll(0))
+        return bool(select.select([sock], [], [], 0)[0])
+    except (OSError, ValueError):
+        return True
 
 
 def transmit(message: EmailMessage) -> None:

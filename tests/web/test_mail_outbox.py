@@ -430,3 +430,27 @@ def test_each_mail_of_a_run_is_marked_sent_before_the_next_is_sent(app, smtp):
         engine.dispose()
     assert smtp.connections() == 1
     assert seen == list(range(15))
+
+
+def test_a_connection_the_server_closed_while_idle_costs_no_attempt(app, smtp):
+    """A server that ends idle connections quickly (here after 0.2 s): the next mail of
+    the run goes over a new connection instead of failing on the closed one."""
+    handler = ControlledHandler()
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    controller = Controller(handler, hostname="127.0.0.1", port=port, timeout=0.2)
+    controller.start()
+    try:
+        app.config["MAIL_PORT"] = port
+        _queue_for_workers(app, 2)
+        first, second = (mail.compose(row) for row in _rows())
+        with mail.Transport() as transport:
+            transport.send(first)
+            # Until the server has closed it (it answers nothing more on it).
+            assert _wait_until(lambda: mail._has_spoken(transport._smtp), timeout=10)
+            transport.send(second)
+            assert transport.connections == 2
+        assert handler.box.wait_for(2) and handler.connections() == 2
+    finally:
+        controller.stop()
