@@ -150,7 +150,9 @@ class Settings(Config):
 
     def setdefault(self, key, default=None):
         value = self.get(key)
-        if isinstance(value, str) and default is not None and not isinstance(default, str):
+        if value == "" and default is not None and not isinstance(default, str):
+            del self[key]                 # empty, as for the core's settings: the default
+        elif isinstance(value, str) and default is not None and not isinstance(default, str):
             try:
                 self[key] = _parse(value, default)
             except ValueError:

@@ -32,3 +32,9 @@ def test_an_unset_feature_setting_takes_the_features_default(tmp_path, monkeypat
 def test_a_malformed_number_stops_the_start_with_the_setting_named(tmp_path, monkeypatch):
     with pytest.raises(SystemExit, match="HELPDESK_KB_GAP_MAX_HITS='many'"):
         _app(tmp_path, monkeypatch, KB_GAP_MAX_HITS="many")
+
+
+def test_an_empty_feature_setting_takes_the_default_like_the_cores(tmp_path, monkeypatch):
+    app = _app(tmp_path, monkeypatch, KB_GAP_MAX_HITS="", KB_REBUILD_DAMAGED="")
+    assert app.config["KB_GAP_MAX_HITS"] == 1
+    assert app.config["KB_REBUILD_DAMAGED"] is True
