@@ -16,11 +16,12 @@ import mimetypes
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from email import headerregistry, policy
+from email import policy
 from email.message import Message
 from email.parser import BytesParser
 from email.utils import getaddresses, parsedate_to_datetime
 
+from helpdesk.mail_headers import reusing_policy
 from helpdesk.mail_in.reply import split_reply
 from helpdesk.mail_in.textparts import (
     decode_bytes,
@@ -54,33 +55,9 @@ _HEADER_ERRORS = (ValueError, TypeError, IndexError, AttributeError, LookupError
                   AssertionError, UnicodeError, RecursionError)
 
 
-class _ReusedHeaders(headerregistry.HeaderRegistry):
-    """policy.default's header objects, made once per name and value: the email package
-    parses a header's value again each time it is read (a part's Content-Type a dozen
-    times per message), and that was most of the time parsing took. The objects are
-    immutable, so a reused one reads the same as a new one. Long values are not kept."""
-
-    MAX_KEPT = 2000
-    MAX_VALUE_CHARS = 2000
-
-    def __init__(self):
-        super().__init__()
-        self._made: dict[tuple[str, str], object] = {}
-
-    def __call__(self, name, value):
-        if len(value) > self.MAX_VALUE_CHARS:
-            return super().__call__(name, value)
-        key = (name, value)
-        header = self._made.get(key)
-        if header is None:
-            header = super().__call__(name, value)
-            if len(self._made) >= self.MAX_KEPT:
-                self._made.clear()
-            self._made[key] = header
-        return header
-
-
-_POLICY = policy.default.clone(header_factory=_ReusedHeaders())
+# Header objects made once per name and value (reading a part's Content-Type a dozen
+# times per message parsed it a dozen times).
+_POLICY = reusing_policy()
 
 
 class MailRejected(Exception):

@@ -14,8 +14,6 @@ import smtplib
 import sys
 import time
 from datetime import UTC, timedelta
-from email import headerregistry
-from email import policy as email_policy
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr
 
@@ -26,6 +24,7 @@ from sqlalchemy.orm import Session
 from helpdesk import mail_threading, registry
 from helpdesk.clock import utcnow
 from helpdesk.extensions import db
+from helpdesk.mail_headers import reusing_policy
 from helpdesk.notifications.models import MailStatus, OutboxMail
 from helpdesk.tickets.models import Ticket
 
@@ -131,62 +130,9 @@ def lease() -> timedelta:
     return timedelta(seconds=int(current_app.config["MAIL_LEASE_SECONDS"]))
 
 
-class _FoldedOnce:
-    """A header that keeps its folded form (the header line as sent) per line length, line
-    separator and utf8 setting, the only parts of a policy folding reads: a reused header
-    is folded once, not in every mail that carries it."""
-
-    def fold(self, *, policy):
-        key = (policy.max_line_length, policy.linesep, policy.utf8)
-        folds = self.__dict__.setdefault("_helpdesk_folds", {})
-        folded = folds.get(key)
-        if folded is None:
-            folded = folds[key] = super().fold(policy=policy)
-        return folded
-
-
-class _ReusedHeaders(headerregistry.HeaderRegistry):
-    """policy.default's header objects, made once per name and value. Most headers of our
-    mails are the same in every mail (From, Reply-To, the origin, the content types), and
-    parsing header values is most of what composing a mail costs. The objects are
-    immutable, so a mail made with a reused one is the same, byte for byte.
-
-    And the header classes, made once per name: the email package makes a new class each
-    time it looks one up, which it does for every header set on a message (to read how
-    many of it a message may have); that was a third of the time composing took. Their
-    headers fold once (_FoldedOnce)."""
-
-    MAX_KEPT = 2000
-
-    def __init__(self):
-        super().__init__()
-        self._made: dict[tuple[str, str], object] = {}
-        self._classes: dict[str, type] = {}
-
-    def __getitem__(self, name):
-        key = name.lower()
-        cls = self._classes.get(key)
-        if cls is None:
-            made = super().__getitem__(name)
-            cls = self._classes[key] = type(made.__name__, (_FoldedOnce, made), {})
-        return cls
-
-    def map_to_type(self, name, cls):
-        self._classes.pop(name.lower(), None)
-        super().map_to_type(name, cls)
-
-    def __call__(self, name, value):
-        key = (name, value)
-        header = self._made.get(key)
-        if header is None:
-            header = super().__call__(name, value)
-            if len(self._made) >= self.MAX_KEPT:
-                self._made.clear()
-            self._made[key] = header
-        return header
-
-
-MAIL_POLICY = email_policy.default.clone(header_factory=_ReusedHeaders())
+# Most headers are the same in every mail (From, Reply-To, the origin, the content types):
+# made and folded once (composing a mail is mostly header work).
+MAIL_POLICY = reusing_policy(fold_once=True)
 
 
 def compose(row: OutboxMail) -> EmailMessage:
