@@ -159,8 +159,18 @@ class ImapAccount:
             return {name for _flags, _delimiter, name in client.list_folders()}
 
     def kick(self) -> None:
-        """Drop every open connection of this user, from the server's side."""
+        """Drop every open connection of this user, from the server's side, and return
+        once the server's session processes have ended (doveadm only signals them: a
+        command sent right after could still be answered)."""
         self.server.doveadm("kick", self.username)
+        self.wait_until_no_sessions()
+
+    def wait_until_no_sessions(self, timeout: float = 10.0) -> None:
+        deadline = time.monotonic() + timeout
+        while self.sessions():
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{self.username}'s IMAP sessions did not end")
+            time.sleep(0.01)
 
     def sessions(self) -> dict[int, str]:
         """This user's IMAP sessions on the server: process id -> the command it runs now
