@@ -1,19 +1,26 @@
 """Turn domain signals into mail, in each recipient's language."""
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 from flask import Flask, current_app
-from flask_babel import force_locale
+from flask_babel import force_locale, format_datetime, ngettext
 from flask_babel import gettext as _
 
-from helpdesk import registry, signals
+from helpdesk import notice_bundle, registry, signals
 from helpdesk.accounts.models import Level, Role, User
 from helpdesk.accounts.tokens import make_confirm_token, make_reset_token
+from helpdesk.clock import utcnow
 from helpdesk.extensions import db
 from helpdesk.notifications import bodies, mail
+from helpdesk.tickets import sla
 from helpdesk.tickets.models import Status, Ticket
+
+# A digest lists this many tickets; the rest are counted, with a link to the queue.
+DIGEST_MAX_LISTED = 50
 
 
 def connect(app: Flask) -> None:
@@ -115,32 +122,95 @@ def on_escalated(ticket: Ticket, *, handoff, by: User, **_extra) -> None:
           lambda: _("[%(ref)s] Your request is with our specialists now", ref=ticket.ref)
           if ticket.level == Level.l3 else
           _("[%(ref)s] Your request has been passed on", ref=ticket.ref),
-          automatic=True, ticket=ticket, link=_ticket_link(ticket))
+          automatic=True, ticket=ticket, link=_ticket_link(ticket),
+          # None once the promised time has passed (a late first response escalated).
+          next_update=sla.customer_next_update(ticket.status, ticket.update_due_at,
+                                               utcnow()))
     for agent in _level_recipients(ticket):
-        _send(agent, "escalated_staff",
-              lambda: _("[%(ref)s] Escalated to level %(level)d", ref=ticket.ref,
-                        level=ticket.level),
-              automatic=True, ticket=ticket, handoff=handoff, by=by,
-              link=_ticket_link(ticket))
+        _notify_staff(agent, "escalated_staff",
+                      lambda: _("[%(ref)s] Escalated to level %(level)d", ref=ticket.ref,
+                                level=ticket.level),
+                      ticket=ticket, handoff=handoff, by=by,
+                      what=_escalated_line(ticket.level, by))
 
 
 def on_returned(ticket: Ticket, *, handoff, by: User, **_extra) -> None:
     for agent in _level_recipients(ticket):
-        _send(agent, "returned_staff",
-              lambda: _("[%(ref)s] Returned to level %(level)d", ref=ticket.ref,
-                        level=ticket.level),
-              automatic=True, ticket=ticket, handoff=handoff, by=by,
-              link=_ticket_link(ticket))
+        _notify_staff(agent, "returned_staff",
+                      lambda: _("[%(ref)s] Returned to level %(level)d", ref=ticket.ref,
+                                level=ticket.level),
+                      ticket=ticket, handoff=handoff, by=by,
+                      what=lambda level=ticket.level, name=by.name: _(
+                          "returned to level %(level)d by %(agent)s", level=level,
+                          agent=name))
 
 
 def on_sla_breached(ticket: Ticket, *, breach, recipients, **_extra) -> None:
     """A service-level deadline passed: tell whom the service levels name (once: the
     breach is recorded once)."""
     for agent in recipients:
-        _send(agent, "sla_breached",
-              lambda: _("[%(ref)s] Missed: %(target)s", ref=ticket.ref,
-                        target=breach.target_label),
-              automatic=True, ticket=ticket, breach=breach, link=_ticket_link(ticket))
+        _notify_staff(agent, "sla_breached",
+                      lambda: _("[%(ref)s] Missed: %(target)s", ref=ticket.ref,
+                                target=breach.target_label),
+                      ticket=ticket, breach=breach,
+                      what=lambda: _("missed at level %(level)d: %(target)s, due %(when)s",
+                                     level=breach.level, target=breach.target_label,
+                                     when=format_datetime(breach.due_at, "short")))
+
+
+def _escalated_line(level: int, by: User | None) -> Callable[[], str]:
+    if by is None:
+        return lambda: _("escalated to level %(level)d automatically (service-level rules)",
+                         level=level)
+    name = by.name
+    return lambda: _("escalated to level %(level)d by %(agent)s", level=level, agent=name)
+
+
+# -- staff notices: one mail each, or one digest per recipient inside a bundle -------------
+
+@dataclass
+class _Notice:
+    """A notice to a member of staff about one ticket, kept until the bundle is sent."""
+
+    user: User
+    template: str
+    subject: Callable[[], str]
+    ticket: Ticket
+    what: Callable[[], str]          # the digest's line for it, in the reader's language
+    context: dict = field(default_factory=dict)
+    link: str = ""
+
+
+def _notify_staff(user: User, template: str, subject: Callable[[], str], *,
+                  ticket: Ticket, what: Callable[[], str], **context) -> None:
+    """Tell `user` about `ticket`: a mail of its own, or, while a bundle is open (work over
+    many tickets such as `sla tick`), a line in the one digest `user` gets at its end."""
+    notice = _Notice(user, template, subject, ticket, what, context, _ticket_link(ticket))
+    bundle = notice_bundle.current()
+    if bundle is None:
+        _send_notice(notice)
+    else:
+        bundle.add(_send_bundled, user.id, notice)
+
+
+def _send_notice(notice: _Notice) -> None:
+    _send(notice.user, notice.template, notice.subject, automatic=True,
+          ticket=notice.ticket, link=notice.link, **notice.context)
+
+
+def _send_bundled(_user_id: int, notices: list[_Notice]) -> None:
+    """A recipient's notices from one bundle: the usual mail when there is one, else one
+    digest listing the tickets (the first DIGEST_MAX_LISTED, then how many more)."""
+    if len(notices) == 1:
+        _send_notice(notices[0])
+        return
+    tickets = {n.ticket.id for n in notices}
+    listed = notices[:DIGEST_MAX_LISTED]
+    _send(notices[0].user, "staff_digest",
+          lambda: ngettext("%(num)d ticket needs attention",
+                           "%(num)d tickets need attention", len(tickets)),
+          automatic=True, notices=listed, more=len(notices) - len(listed),
+          tickets=len(tickets), queue_link=_link("tickets.queue"))
 
 
 def on_password_reset(user: User, **_extra) -> None:

@@ -13,15 +13,17 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 import sqlalchemy as sa
+from babel import dates as babel_dates
 from flask import current_app
-from flask_babel import force_locale
+from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
+from helpdesk import notice_bundle
 from helpdesk.accounts.models import Role, User
 from helpdesk.clock import utcnow
 from helpdesk.extensions import db
@@ -63,10 +65,12 @@ def tick(now: datetime | None = None, *, batch: int = BATCH) -> TickReport:
         if not clocks:
             db.session.commit()
             return report
-        for clock in clocks:
-            seen.add(clock.ticket_id)
-            report.checked += 1
-            _check(clock, now, report, recipients)
+        # Each agent hears of this batch's breaches and escalations in one mail.
+        with notice_bundle.bundled():
+            for clock in clocks:
+                seen.add(clock.ticket_id)
+                report.checked += 1
+                _check(clock, now, report, recipients)
         db.session.commit()
         recipients.forget()
 
@@ -160,17 +164,28 @@ def _auto_escalates(ticket: Ticket) -> bool:
     return policies.current().policy_for(ticket.priority, ticket.category_id).auto_escalate
 
 
+def local_time(moment: datetime) -> str:
+    """`moment` (naive UTC) as the business calendar's local date and time with the zone's
+    name, in the current language: for text that is stored and read later (a hand-off)."""
+    zone = policies.current().calendar.zone
+    local = moment.replace(tzinfo=UTC).astimezone(zone)
+    locale = get_locale() or "en"
+    return "{} ({})".format(
+        babel_dates.format_datetime(local, "short", tzinfo=zone, locale=locale),
+        babel_dates.get_timezone_name(local, width="long", uncommon=False, locale=locale))
+
+
 def auto_escalate(ticket: Ticket, breach: SlaBreach) -> bool:
     """Escalate `ticket` one level up as the system, saying why in the hand-off."""
     with force_locale(current_app.config["DEFAULT_LOCALE"]):
         handoff = HandoffInput(
             summary=_("Escalated automatically: the first response was due %(due)s and "
                       "level %(level)d had not answered.",
-                      due=breach.due_at.strftime("%Y-%m-%d %H:%M UTC"), level=ticket.level),
+                      due=local_time(breach.due_at), level=ticket.level),
             tried=_("Nothing: the service-level policy escalates a ticket whose first "
                     "response is late."))
     try:
-        with db.session.begin_nested():
+        with notice_bundle.savepoint(), db.session.begin_nested():
             escalate(ticket, by=None, handoff=handoff)
     except (ValueError, StaleDataError) as exc:    # at the top already, or changed meanwhile
         log.warning("could not escalate %s automatically: %s", ticket.ref, exc)
