@@ -192,3 +192,23 @@ class SlaBreach(db.Model):
     @property
     def target_label(self):
         return self.target.label
+
+
+class SlaRecompute(db.Model):
+    """Due times still to be worked out again after a change of the rules: while this one
+    row (id 1) exists, the rules changed at `requested_at` and the open tickets with an id
+    above `after_ticket_id` still have due times by the old rules. `total`: the active
+    tickets when it was requested, `done`: how many have been worked out since (progress
+    for the administration page). `sla tick` works through them, a batch per commit, and
+    deletes the row when done; a further change meanwhile starts it again from the first
+    ticket."""
+
+    __tablename__ = "sla_recompute"
+
+    ROW_ID = 1
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    requested_at: Mapped[datetime] = mapped_column(default=utcnow)
+    after_ticket_id: Mapped[int] = mapped_column(default=0)
+    total: Mapped[int] = mapped_column(default=0)
+    done: Mapped[int] = mapped_column(default=0)
