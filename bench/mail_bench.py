@@ -36,9 +36,13 @@ compete for the CPU: the figure to compare runs on a busy machine by. (The CPU o
 the SMTP server and PostgreSQL is not in it.) `--postgresql` runs receive and fetch
 on the PostgreSQL server of the tests too (HELPDESK_TEST_POSTGRES_URL, default
 postgresql+psycopg://postgres@127.0.0.1:5432/test), each run in a schema of its own.
-`--profile` runs receive once under cProfile and prints the top functions; `--profile send`
-does so for the send worker's delivery loop, run in this process (the SMTP server's
-thread is not in the profile).
+`--profile` runs receive once under cProfile and prints the top functions; `--profile fetch`
+does so for the IMAP reader with the pipeline (`mailbox.fetch_once`, as `helpdesk mail fetch
+--once` runs it, in this process: Dovecot's CPU is not in it); `--profile send` for the
+send worker's delivery loop, run in this process (the SMTP server's thread is not in the
+profile). `--profile-database postgresql` profiles receive or fetch on PostgreSQL.
+`--sql` (with receive or fetch) counts the SQL statements per message instead, by kind,
+with their time.
 """
 from __future__ import annotations
 
@@ -239,7 +243,8 @@ def _rates(count: int, seconds: float, cpu: float, startup: float,
 
 # -- receive ---------------------------------------------------------------------------------
 
-def bench_receive(messages: list[bytes], database: str, *, profile: bool = False) -> dict:
+def bench_receive(messages: list[bytes], database: str, *, profile: bool = False,
+                  sql: bool = False) -> dict:
     from helpdesk.mail_in import pipeline
 
     instance = Instance(database, MAIL_SEND_IN_BACKGROUND=False)
@@ -250,6 +255,7 @@ def bench_receive(messages: list[bytes], database: str, *, profile: bool = False
         profiler = cProfile.Profile() if profile else None
         with instance.app.app_context():
             pipeline.receive(corpus_messages(1, seed=99)[0])    # warm: templates, workers
+            counter = SqlCounter() if sql else None
             started, cpu = time.perf_counter(), tree_cpu()
             if profiler:
                 profiler.enable()
@@ -262,16 +268,62 @@ def bench_receive(messages: list[bytes], database: str, *, profile: bool = False
                 profiler.disable()
             seconds = time.perf_counter() - started
             cpu = tree_cpu() - cpu
+            if counter:
+                counter.report(len(messages))
         if profiler:
-            out = io.StringIO()
-            pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(35)
-            print(out.getvalue())
+            print_profile(profiler)
         return {"database": database, "messages": len(messages), "seconds": seconds,
                 "rate": len(messages) / seconds, "cpu_seconds": cpu,
                 "rate_per_cpu_second": len(messages) / cpu, "new_tickets": new,
                 "replies": replies, "statuses": statuses, "load": before}
     finally:
         instance.close()
+
+
+class SqlCounter:
+    """Counts the statements the app's engine runs from now on, by their text, with the
+    time the database took (the cursor's execute) and the transactions committed."""
+
+    def __init__(self):
+        import sqlalchemy as sa
+
+        from helpdesk.extensions import db
+
+        self.statements: dict[str, list] = {}
+        self.commits = 0
+        self._started: dict[int, float] = {}
+        engine = db.engine
+        sa.event.listen(engine, "before_cursor_execute", self._before)
+        sa.event.listen(engine, "after_cursor_execute", self._after)
+        sa.event.listen(engine, "commit", self._commit)
+
+    def _before(self, _conn, _cursor, _statement, _params, context, _many) -> None:
+        self._started[id(context)] = time.perf_counter()
+
+    def _after(self, _conn, _cursor, statement, _params, context, _many) -> None:
+        seconds = time.perf_counter() - self._started.pop(id(context), time.perf_counter())
+        entry = self.statements.setdefault(" ".join(statement.split())[:110], [0, 0.0])
+        entry[0] += 1
+        entry[1] += seconds
+
+    def _commit(self, _conn) -> None:
+        self.commits += 1
+
+    def report(self, messages: int) -> None:
+        total = sum(count for count, _seconds in self.statements.values())
+        seconds = sum(spent for _count, spent in self.statements.values())
+        print(f"{total} statements ({total / messages:.1f} per message, {seconds:.2f} s in "
+              f"the database's execute), {self.commits} commits")
+        for text, (count, spent) in sorted(self.statements.items(), key=lambda kv: -kv[1][0]):
+            print(f"{count:6d} {spent * 1000 / count:6.2f} ms  {text}")
+
+
+def print_profile(profiler: cProfile.Profile) -> None:
+    out = io.StringIO()
+    stats = pstats.Stats(profiler, stream=out)
+    stats.sort_stats("cumulative").print_stats(35)
+    stats.sort_stats("tottime").print_stats(20)
+    print(out.getvalue())
 
 
 # -- fetch -----------------------------------------------------------------------------------
@@ -318,6 +370,41 @@ def bench_fetch(messages: list[bytes], database: str, dovecot: Dovecot) -> dict:
         return {"database": database, "messages": len(messages),
                 **_rates(len(messages), seconds, cpu, startup, startup_cpu),
                 "output": output.strip().splitlines()[-1], "load": before}
+    finally:
+        instance.close()
+
+
+def profile_fetch(messages: list[bytes], database: str, dovecot: Dovecot, *,
+                  sql: bool = False) -> None:
+    """`mailbox.fetch_once` with the pipeline's handler (as `helpdesk mail fetch --once`
+    runs it) in this process, under cProfile (or counting the SQL statements)."""
+    from helpdesk.mail_in import cli, pipeline
+    from helpdesk.mail_in.mailbox import MailboxConfig, fetch_once
+
+    account = dovecot.account(messages)
+    url = account.url(query="name=support")
+    config = MailboxConfig.from_url(url)
+    instance = Instance(database, MAIL_SEND_IN_BACKGROUND=False)
+    try:
+        with instance.app.app_context():
+            pipeline.receive(corpus_messages(1, seed=99)[0])    # warm: templates, workers
+            profiler = None if sql else cProfile.Profile()
+            counter = SqlCounter() if sql else None
+            started, cpu = time.perf_counter(), time.process_time()
+            if profiler:
+                profiler.enable()
+            result = fetch_once(url, cli._handler(config), too_big=cli._too_big_handler(config),
+                                max_bytes=pipeline.max_bytes())
+            if profiler:
+                profiler.disable()
+            seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
+            if counter:
+                counter.report(len(messages))
+        if profiler:
+            print_profile(profiler)
+        print(f"fetch (in this process, {database}): {len(result.handled)} taken in "
+              f"{seconds:.2f} s, {cpu:.2f} CPU seconds"
+              + (" (profiled)" if profiler else ""))
     finally:
         instance.close()
 
@@ -461,9 +548,15 @@ def main() -> None:
     parser.add_argument("--only", default="receive,fetch,send")
     parser.add_argument("--postgresql", action="store_true",
                         help="also run receive and fetch on PostgreSQL")
-    parser.add_argument("--profile", nargs="?", const="receive", choices=["receive", "send"],
-                        help="run receive (SQLite) or the send worker once under cProfile "
-                             "and stop")
+    parser.add_argument("--profile", nargs="?", const="receive",
+                        choices=["receive", "fetch", "send"],
+                        help="run receive, fetch (in this process) or the send worker once "
+                             "under cProfile and stop")
+    parser.add_argument("--profile-database", choices=["sqlite", "postgresql"],
+                        default="sqlite", help="the database of --profile receive/fetch")
+    parser.add_argument("--sql", action="store_true",
+                        help="with --profile receive/fetch: count the SQL statements per "
+                             "message instead of profiling")
     args = parser.parse_args()
     os.environ.pop("HELPDESK_FEATURES", None)
     messages = corpus_messages(args.messages)
@@ -474,8 +567,16 @@ def main() -> None:
         finally:
             smtp.stop()
         return
+    if args.profile == "fetch":
+        dovecot = Dovecot()
+        try:
+            profile_fetch(messages, args.profile_database, dovecot, sql=args.sql)
+        finally:
+            dovecot.stop()
+        return
     if args.profile:
-        print(_line("receive", bench_receive(messages, "sqlite", profile=True)))
+        print(_line("receive", bench_receive(messages, args.profile_database,
+                                             profile=not args.sql, sql=args.sql)))
         return
     wanted = {item.strip() for item in args.only.split(",")}
     databases = ["sqlite", "postgresql"] if args.postgresql else ["sqlite"]

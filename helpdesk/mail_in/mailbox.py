@@ -31,7 +31,7 @@ How "processed" is recorded on the server:
   is moved at the start of the next run.
 
 Exactly once, and what the caller must do: ``handle(raw, uid)`` is called for every message
-not yet marked, oldest first; the message is marked (or moved) only after ``handle``
+not yet marked, oldest first; a message is marked (or moved) only after its ``handle``
 returned, that is after the caller committed what the message caused. If ``handle`` raises,
 the message stays unmarked and is offered again in the next run (each message is tried at
 most once per run, so one bad message never stalls a run). The window between the caller's
@@ -39,10 +39,22 @@ commit and the mark (a crash, a dropped connection, a server refusing the STORE)
 message can be handed over twice: the caller must recognise a message it already took (by
 its Message-ID) and return as if it had taken it, so that this time it gets marked.
 
+Chunks: messages are downloaded several at a time, one FETCH for a chunk of up to
+``chunk_messages`` (``FETCH_MESSAGES``, 50) whose sizes add up to at most ``FETCH_BYTES``
+(a larger message comes alone), handed over one by one, and then the chunk's messages whose
+``handle`` returned are marked with one STORE (and moved with one MOVE). A message whose
+``handle`` raised is left out of the mark; the others of its chunk are marked. So the window
+above spans a chunk: a crash or a dropped connection before the chunk's mark hands every
+message of the chunk that was taken over again. A pass starts with a chunk of one message
+and doubles it after each chunk it marked (1, 2, 4, ... up to ``chunk_messages``): the few
+new messages of a usual run are marked soon, and a run whose marks fail (a server refusing
+the STORE) has handed over only a message or two when it stops. A run interrupted inside
+``handle`` (Ctrl-C) still marks what its chunk took before, if the connection lets it.
+
 A message larger than ``max_bytes`` (its RFC822.SIZE, asked before any download) is not
-downloaded: ``too_big(headers, uid, size)`` gets its first ``HEADER_BYTES`` of header and is
-then marked like any other; without a ``too_big`` callback it stays in the mailbox unmarked,
-logged at every run.
+downloaded: ``too_big(headers, uid, size)`` gets its first ``HEADER_BYTES`` of header (asked
+for with the other oversized messages of its chunk) and is then marked like any other;
+without a ``too_big`` callback it stays in the mailbox unmarked, logged at every run.
 
 ``fetch_once`` reads what is there and returns; ``poll`` keeps reading until its stop event
 is set, woken by IDLE where the server has it (re-issued every ``idle_renew`` seconds, each
@@ -81,7 +93,9 @@ DEFAULT_MAX_BYTES = 64 * 1024 * 1024
 HEADER_BYTES = 64 * 1024           # of a too-big message's header, handed to `too_big`
 CONNECT_TIMEOUT = 15.0             # seconds
 READ_TIMEOUT = 120.0               # seconds for one answer of the server
-FETCH_CHUNK = 200                  # UIDs asked for their sizes in one command
+SIZE_CHUNK = 200                   # UIDs asked for their sizes in one command
+FETCH_MESSAGES = 50                # messages downloaded together, and marked together
+FETCH_BYTES = 4 * 1024 * 1024      # their sizes together at most (a bigger one comes alone)
 IDLE_RENEW = 10 * 60.0             # RFC 2177: re-issue IDLE at least every 29 minutes
 POLL_INTERVAL = 60.0               # without IDLE
 STOP_CHECK = 0.5                   # how often a waiting poll looks at its stop event
@@ -241,8 +255,9 @@ class _Session:
     # -- one pass ------------------------------------------------------------------------
 
     def process(self, handle: Handle, too_big: TooBigHandle | None, max_bytes: int,
-                skip: Iterable[int] = ()) -> FetchResult:
-        """Hand over every message not yet marked (UIDs in `skip` aside), oldest first."""
+                skip: Iterable[int] = (), chunk_messages: int = FETCH_MESSAGES) -> FetchResult:
+        """Hand over every message not yet marked (UIDs in `skip` aside), oldest first, in
+        chunks (see the module's docstring) of at most `chunk_messages` messages."""
         result = FetchResult()
         # imaplib keeps every unsolicited response (EXISTS after each new mail) until a
         # command asks for that kind; a connection that lives for days would pile them up.
@@ -252,57 +267,80 @@ class _Session:
         uids = sorted(set(self.client.search(["NOT", "KEYWORD", DONE_KEYWORD, "NOT", "DELETED"]
                                              if self.keywords else ["NOT", "DELETED"]))
                       - set(skip))
-        for start in range(0, len(uids), FETCH_CHUNK):
-            chunk = uids[start:start + FETCH_CHUNK]
-            sizes = self.client.fetch(chunk, ["RFC822.SIZE"])
-            for uid in chunk:
-                if uid not in sizes:
-                    continue            # expunged since the search (another client)
-                self._one(uid, sizes[uid][b"RFC822.SIZE"], handle, too_big, max_bytes, result)
+        limit = 1                       # grows to chunk_messages as the marks succeed
+        for start in range(0, len(uids), SIZE_CHUNK):
+            part = uids[start:start + SIZE_CHUNK]
+            sizes = self.client.fetch(part, ["RFC822.SIZE"])
+            # (a UID without an answer was expunged since the search, by another client)
+            waiting = [(uid, sizes[uid][b"RFC822.SIZE"]) for uid in part if uid in sizes]
+            while waiting:
+                chunk = _next_chunk(waiting, limit, max_bytes)
+                del waiting[:len(chunk)]
+                self._chunk(chunk, handle, too_big, max_bytes, result)
+                limit = min(limit * 2, max(1, chunk_messages))
         # Mail that arrived meanwhile was announced in the answers to our commands (and
         # kept by imaplib); IDLE will not announce it again.
         untagged = self.client._imap.untagged_responses
         self.new_mail_reported = "EXISTS" in untagged or "RECENT" in untagged
         return result
 
-    def _one(self, uid: int, size: int, handle: Handle, too_big: TooBigHandle | None,
-             max_bytes: int, result: FetchResult) -> None:
-        oversized = size > max_bytes
-        if oversized and too_big is None:
-            log.warning("mailbox %s: message %s has %s bytes (over %s) and nobody takes it; "
-                        "it stays in the mailbox", self.config.redacted(), uid, size, max_bytes)
-            result.left.append(uid)
-            return
-        if oversized:   # only the start of its header, never the whole message
-            data = self.client.fetch([uid], [f"BODY.PEEK[HEADER]<0.{HEADER_BYTES}>"])
-            key = b"BODY[HEADER]<0>"
-        else:
-            data = self.client.fetch([uid], ["BODY.PEEK[]"])
-            key = b"BODY[]"
-        if uid not in data:
-            return                      # expunged since the search (another client)
+    def _chunk(self, chunk: list[tuple[int, int]], handle: Handle,
+               too_big: TooBigHandle | None, max_bytes: int, result: FetchResult) -> None:
+        """Download the chunk's messages (one FETCH; the oversized ones' headers in another),
+        hand each over, then mark those whose callback returned (one STORE)."""
+        whole = [uid for uid, size in chunk if size <= max_bytes]
+        heads = [uid for uid, size in chunk if size > max_bytes and too_big is not None]
+        data = self.client.fetch(whole, ["BODY.PEEK[]"]) if whole else {}
+        if heads:
+            data.update(self.client.fetch(heads, [f"BODY.PEEK[HEADER]<0.{HEADER_BYTES}>"]))
+        taken: list[tuple[int, int, Any]] = []        # (uid, size, outcome): to be marked
         try:
-            payload = data[uid].get(key)
-            if payload is None:
-                raise MailboxError(f"the server sent no content for message {uid}")
-            outcome = too_big(payload, uid, size) if oversized else handle(payload, uid)
-        except Exception as exc:  # noqa: BLE001 (left unmarked for the next run; the caller decides)
-            log.exception("mailbox %s: message %s was not taken; it stays for the next run",
-                          self.config.redacted(), uid)
-            result.failed.append((uid, exc))
-            return
-        # Only now, after the caller committed: mark (and move).
-        self._mark_done(uid)
-        if oversized:
-            result.too_big.append((uid, size))
-        else:
-            result.handled.append((uid, outcome))
+            for uid, size in chunk:
+                oversized = size > max_bytes
+                if oversized and too_big is None:
+                    log.warning("mailbox %s: message %s has %s bytes (over %s) and nobody "
+                                "takes it; it stays in the mailbox", self.config.redacted(),
+                                uid, size, max_bytes)
+                    result.left.append(uid)
+                    continue
+                fetched = data.pop(uid, None)
+                if fetched is None:
+                    continue            # expunged since the search (another client)
+                try:
+                    payload = fetched.get(b"BODY[HEADER]<0>" if oversized else b"BODY[]")
+                    if payload is None:
+                        raise MailboxError(f"the server sent no content for message {uid}")
+                    outcome = too_big(payload, uid, size) if oversized else handle(payload, uid)
+                except Exception as exc:  # noqa: BLE001 (left unmarked for the next run)
+                    log.exception("mailbox %s: message %s was not taken; it stays for the "
+                                  "next run", self.config.redacted(), uid)
+                    result.failed.append((uid, exc))
+                    continue
+                taken.append((uid, size, outcome))
+        except BaseException:
+            # Interrupted (Ctrl-C): what the caller took so far is marked if we still can.
+            with suppress(*CONNECTION_ERRORS):
+                self._marked(taken, max_bytes, result)
+            raise
+        # Only now, after the callers returned (committed): mark (and move).
+        self._marked(taken, max_bytes, result)
 
-    def _mark_done(self, uid: int) -> None:
+    def _marked(self, taken: list[tuple[int, int, Any]], max_bytes: int,
+                result: FetchResult) -> None:
+        if not taken:
+            return
+        self._mark_done([uid for uid, _size, _outcome in taken])
+        for uid, size, outcome in taken:
+            if size > max_bytes:
+                result.too_big.append((uid, size))
+            else:
+                result.handled.append((uid, outcome))
+
+    def _mark_done(self, uids: list[int]) -> None:
         flags = [SEEN, DONE_KEYWORD] if self.keywords else [SEEN]
-        self.client.add_flags([uid], flags, silent=True)
+        self.client.add_flags(uids, flags, silent=True)
         if self.config.processed_folder:
-            self._move([uid])
+            self._move(uids)
 
     def _move(self, uids: list[int]) -> None:
         target = self.config.processed_folder
@@ -395,6 +433,22 @@ class _Session:
             sock.settimeout(timeout)
 
 
+def _next_chunk(waiting: list[tuple[int, int]], limit: int,
+                max_bytes: int) -> list[tuple[int, int]]:
+    """The first messages of `waiting` ((uid, size), oldest first) to download together:
+    at most `limit`, and at most FETCH_BYTES of them (an oversized message counts with its
+    header only), but at least one."""
+    chunk: list[tuple[int, int]] = []
+    total = 0
+    for uid, size in waiting[:limit]:
+        cost = min(size, HEADER_BYTES) if size > max_bytes else size
+        if chunk and total + cost > FETCH_BYTES:
+            break
+        chunk.append((uid, size))
+        total += cost
+    return chunk
+
+
 def _is_loopback(host: str) -> bool:
     if host == "localhost":
         return True
@@ -420,14 +474,15 @@ def _timeouts(connect: float, read: float) -> SocketTimeout:
 
 def fetch_once(url: str, handle: Handle, *, too_big: TooBigHandle | None = None,
                max_bytes: int = DEFAULT_MAX_BYTES, ssl_context: ssl.SSLContext | None = None,
-               connect_timeout: float = CONNECT_TIMEOUT,
-               read_timeout: float = READ_TIMEOUT) -> FetchResult:
+               connect_timeout: float = CONNECT_TIMEOUT, read_timeout: float = READ_TIMEOUT,
+               chunk_messages: int = FETCH_MESSAGES) -> FetchResult:
     """Connect, hand over every message not yet processed (see the module's docstring),
     log out. Connection errors propagate (what was marked stays marked); `handle` errors
-    do not: their messages are in `FetchResult.failed` and stay for the next run."""
+    do not: their messages are in `FetchResult.failed` and stay for the next run.
+    `chunk_messages`: how many messages are downloaded and marked together at most."""
     config = MailboxConfig.from_url(url)
     with _session(config, ssl_context, _timeouts(connect_timeout, read_timeout)) as session:
-        return session.process(handle, too_big, max_bytes)
+        return session.process(handle, too_big, max_bytes, chunk_messages=chunk_messages)
 
 
 def poll(url: str, handle: Handle, *, stop_event: threading.Event,
@@ -435,14 +490,15 @@ def poll(url: str, handle: Handle, *, stop_event: threading.Event,
          use_idle: bool = True, too_big: TooBigHandle | None = None,
          max_bytes: int = DEFAULT_MAX_BYTES, ssl_context: ssl.SSLContext | None = None,
          connect_timeout: float = CONNECT_TIMEOUT, read_timeout: float = READ_TIMEOUT,
-         backoff: tuple[float, float] = BACKOFF) -> None:
+         backoff: tuple[float, float] = BACKOFF, chunk_messages: int = FETCH_MESSAGES) -> None:
     """Keep handing over new mail until `stop_event` is set.
 
     With IDLE (unless `use_idle` is false) new mail is taken as the server reports it, and
     every `idle_renew` seconds IDLE is re-issued with a full pass; without, a pass runs every
     `interval` seconds. A message whose `handle` failed is retried at the next full pass (and
     after a reconnect), not at every new mail. A lost connection is reopened after 1, 2, 4...
-    up to `backoff[1]` seconds; a MailboxError (configuration) ends the poll."""
+    up to `backoff[1]` seconds; a MailboxError (configuration) ends the poll.
+    `chunk_messages`: how many messages are downloaded and marked together at most."""
     if not 0 < idle_renew <= 29 * 60:
         raise ValueError("idle_renew must be more than 0 and at most 29 minutes (RFC 2177)")
     config = MailboxConfig.from_url(url)
@@ -456,7 +512,8 @@ def poll(url: str, handle: Handle, *, stop_event: threading.Event,
                 while not stop_event.is_set():
                     if full_pass:
                         retry_later.clear()
-                    result = session.process(handle, too_big, max_bytes, skip=retry_later)
+                    result = session.process(handle, too_big, max_bytes, skip=retry_later,
+                                             chunk_messages=chunk_messages)
                     retry_later |= {uid for uid, _exc in result.failed} | set(result.left)
                     if result.handled or result.too_big or result.failed:
                         log.info("mailbox %s: %s taken, %s too big, %s failed",

@@ -241,6 +241,149 @@ def test_a_connection_dropped_before_the_mark_hands_the_message_over_again(imap_
     assert again.calls == [(uids[1], "<2@example.test>")]    # for the caller to dedupe
 
 
+# -- chunks: several messages downloaded together, marked together after their callbacks ----
+
+def test_a_callback_raising_inside_a_chunk_leaves_only_its_message_unmarked(imap_account):
+    # chunk_messages=4: the chunks are [1], [2, 3] and [4, 5, 6, 7].
+    uids = [imap_account.append(mail(n)) for n in range(1, 8)]
+    failing = Recorder(fail_on={"<5@example.test>"})
+    marked_while_the_chunk_was_handled = {}
+
+    def handle(raw, uid):
+        flags = imap_account.flags()
+        marked_while_the_chunk_was_handled[uid] = [done(flags[u]) for u in uids]
+        return failing(raw, uid)
+
+    result = fetch_once(imap_account.url(), handle, chunk_messages=4)
+
+    assert failing.ids() == [f"<{n}@example.test>" for n in range(1, 8)]
+    # Marked per chunk, after its callbacks: the earlier chunks are marked, the chunk's own
+    # messages taken before are not yet (nothing is marked before its callback returned).
+    assert marked_while_the_chunk_was_handled[uids[6]] == [True] * 3 + [False] * 4
+    assert [uid for uid, _exc in result.failed] == [uids[4]]
+    assert [uid for uid, _outcome in result.handled] == uids[:4] + uids[5:]
+    flags = imap_account.flags()
+    assert [done(flags[uid]) for uid in uids] == [True] * 4 + [False] + [True] * 2
+
+    again = Recorder()
+    fetch_once(imap_account.url(), again, chunk_messages=4)
+    assert again.calls == [(uids[4], "<5@example.test>")]
+    assert all(done(f) for f in imap_account.flags().values())
+
+
+def test_a_connection_dropped_inside_a_chunk_hands_its_taken_messages_over_again(
+        imap_account):
+    # chunk_messages=4: the chunks are [1], [2, 3] and [4, 5, 6, 7].
+    uids = [imap_account.append(mail(n)) for n in range(1, 8)]
+    committed: list[str] = []
+
+    def handle(raw, uid):
+        mid = message_id(raw)
+        if mid in committed:                # the caller recognises what it took
+            return "already taken"
+        committed.append(mid)
+        if uid == uids[4]:
+            imap_account.kick()             # the server hangs up before the chunk's mark
+        return "taken"
+
+    with pytest.raises(CONNECTION_ERRORS):
+        fetch_once(imap_account.url(), handle, chunk_messages=4)
+    # The chunk was downloaded before: all of it was taken, none of it marked.
+    assert committed == [f"<{n}@example.test>" for n in range(1, 8)]
+    flags = imap_account.flags()
+    assert [done(flags[uid]) for uid in uids] == [True] * 3 + [False] * 4
+
+    offered = []
+
+    def handle_again(raw, uid):
+        offered.append((uid, message_id(raw)))
+        return handle(raw, uid)
+
+    result = fetch_once(imap_account.url(), handle_again, chunk_messages=4)
+    assert offered == [(uid, f"<{n}@example.test>")
+                       for uid, n in zip(uids[3:], range(4, 8), strict=True)]
+    assert [outcome for _uid, outcome in result.handled] == ["already taken"] * 4
+    assert len(committed) == 7              # nothing taken twice
+    assert all(done(f) for f in imap_account.flags().values())
+
+
+def test_a_run_interrupted_inside_a_chunk_marks_what_the_chunk_took_before(imap_account):
+    uids = [imap_account.append(mail(n)) for n in range(1, 8)]
+    taken = []
+
+    def handle(raw, uid):
+        if uid == uids[5]:
+            raise KeyboardInterrupt         # Ctrl-C while the caller works on message 6
+        taken.append(message_id(raw))
+        return "taken"
+
+    with pytest.raises(KeyboardInterrupt):
+        fetch_once(imap_account.url(), handle, chunk_messages=4)   # [1], [2, 3], [4, 5, ...]
+    assert taken == [f"<{n}@example.test>" for n in range(1, 6)]
+    flags = imap_account.flags()
+    assert [done(flags[uid]) for uid in uids] == [True] * 5 + [False] * 2
+
+
+def test_an_oversized_message_inside_a_chunk_is_handed_over_by_its_header_in_order(
+        imap_account):
+    body = "x" * 20_000 + "END-OF-BODY"
+    uids = [imap_account.append(mail(1)), imap_account.append(mail(2, body=body)),
+            imap_account.append(mail(3)), imap_account.append(mail(4, body=body)),
+            imap_account.append(mail(5))]
+    calls = []
+
+    def handle(raw, uid):
+        calls.append(("whole", uid, message_id(raw)))
+        return "taken"
+
+    def too_big(headers, uid, size):
+        assert b"END-OF-BODY" not in headers and len(headers) < 1_000
+        calls.append(("header", uid, message_id(headers)))
+        return "too big"
+
+    # chunk_messages=4: the chunks are [1], [2, 3] and [4, 5].
+    result = fetch_once(imap_account.url(), handle, too_big=too_big, max_bytes=5_000,
+                        chunk_messages=4)
+
+    assert calls == [("whole", uids[0], "<1@example.test>"),
+                     ("header", uids[1], "<2@example.test>"),
+                     ("whole", uids[2], "<3@example.test>"),
+                     ("header", uids[3], "<4@example.test>"),
+                     ("whole", uids[4], "<5@example.test>")]
+    assert [uid for uid, _size in result.too_big] == [uids[1], uids[3]]
+    assert all(done(f) for f in imap_account.flags().values())
+
+
+def test_a_chunk_keeps_to_its_message_count_and_byte_budget():
+    from helpdesk.mail_in import mailbox
+
+    small = [(uid, 1_000) for uid in range(1, 101)]
+    assert mailbox._next_chunk(small, 1, 10**9) == small[:1]
+    assert mailbox._next_chunk(small, 50, 10**9) == small[:50]
+    budget = mailbox.FETCH_BYTES
+    large = [(1, budget // 2), (2, budget // 2), (3, 10), (4, 10)]
+    assert mailbox._next_chunk(large, 50, 10**9) == large[:2]
+    huge = [(1, budget * 3), (2, 10)]
+    assert mailbox._next_chunk(huge, 50, 10**9) == huge[:1]     # alone, but it comes
+    # An oversized message costs only its header: it does not push the others out.
+    oversized = [(1, budget * 3), (2, budget // 2), (3, 10)]
+    assert mailbox._next_chunk(oversized, 50, budget) == oversized
+
+
+def test_processed_folder_mode_moves_a_chunk_but_not_its_failed_message(imap_account):
+    for n in range(1, 6):
+        imap_account.append(mail(n))
+    url = imap_account.url(query="processed=Done")
+    failing = Recorder(fail_on={"<4@example.test>"})
+
+    fetch_once(url, failing, chunk_messages=4)       # chunks [1], [2, 3], [4, 5]
+
+    assert list(imap_account.messages("INBOX").values()) == [mail(4)]
+    assert sorted(imap_account.messages("Done").values()) == [
+        mail(n) for n in (1, 2, 3, 5)]
+    assert not any(done(f) for f in imap_account.flags("INBOX").values())
+
+
 def test_processed_folder_mode_moves_each_message_after_the_callback(imap_account):
     for n in (1, 2):
         imap_account.append(mail(n))
