@@ -57,6 +57,7 @@ from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import object_session
 
 from helpdesk import mail_threading, signals
 from helpdesk.accounts.operations import customer_for, find_user
@@ -132,15 +133,18 @@ def receive(raw: bytes, *, mailbox: str = DEFAULT_MAILBOX,
                 db.session.commit()
                 return outcome
             stored_name = _store_raw(raw)
+            # The row joins the session only at the end, in one INSERT with its outcome (a
+            # duplicate delivered meanwhile by another process fails that INSERT: below).
             row = _new_row(raw, key, mail, mailbox=mailbox, stored_name=stored_name,
-                           refuse_unknown=refuse_unknown)
-            db.session.flush()
+                           refuse_unknown=refuse_unknown, add=False)
             if problem:
                 _mark(row, ReceivedStatus.quarantined, problem)
             else:
-                _process_safely(row, mail)
+                _process_safely(row, mail, unsaved=True)
             if row.status == ReceivedStatus.quarantined:
                 _sync_raw(stored_name)
+            db.session.add(row)
+            db.session.flush()
             outcome = _outcome(row)
             db.session.commit()
             return outcome
@@ -263,8 +267,12 @@ def _store_raw(raw: bytes) -> str:
     database; a message kept only in the quarantine is synced before its commit)."""
     name = secrets.token_hex(16)
     path = _raw_folder() / name[:2] / name
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "xb") as handle:
+    try:
+        handle = open(path, "xb")   # noqa: SIM115 (the folder is there but for the first)
+    except FileNotFoundError:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle = open(path, "xb")   # noqa: SIM115
+    with handle:
         handle.write(raw)
     return name
 
@@ -311,7 +319,7 @@ def _taken(key: str) -> ReceivedMail | None:
 
 
 def _new_row(raw: bytes, key: str, mail: InboundMail | None, *, mailbox: str,
-             stored_name: str, refuse_unknown: bool) -> ReceivedMail:
+             stored_name: str, refuse_unknown: bool, add: bool = True) -> ReceivedMail:
     row = ReceivedMail(
         dedupe_key=key, sha256=hashlib.sha256(raw).hexdigest(), mailbox=mailbox,
         size=len(raw), stored_name=stored_name, raw_complete=True,
@@ -323,7 +331,8 @@ def _new_row(raw: bytes, key: str, mail: InboundMail | None, *, mailbox: str,
         row.subject = mail.subject[:300]
     else:
         _headers_into(row, raw)
-    db.session.add(row)
+    if add:
+        db.session.add(row)
     return row
 
 
@@ -381,9 +390,16 @@ def _outcome(row: ReceivedMail, *, duplicate: bool = False) -> Outcome:
                    and not duplicate, duplicate=duplicate)
 
 
-def _process_safely(row: ReceivedMail, mail: InboundMail, *, retrying: bool = False) -> None:
-    """Classify, then act in a savepoint: whatever fails is undone and the mail
-    quarantined (the row, its kind and the attempt stay)."""
+def _process_safely(row: ReceivedMail, mail: InboundMail, *, retrying: bool = False,
+                    unsaved: bool = False) -> None:
+    """Classify, then act: whatever fails is undone and the mail quarantined (the row, its
+    kind and the attempt stay).
+
+    A row in the database (an admin's retry) is worked on in a savepoint. An `unsaved`
+    row (not in the session: `receive` adds it afterwards) needs none: a failure rolls the
+    whole transaction back (nothing but this message's work is in it) and the row, marked,
+    is added to the next. That spares a new message the row's INSERT before the work, the
+    savepoint's two statements and an UPDATE."""
     row.attempts += 1
     row.ticket_id = row.message_id = None
     row.quoted_text = row.dropped_files = None
@@ -391,15 +407,31 @@ def _process_safely(row: ReceivedMail, mail: InboundMail, *, retrying: bool = Fa
         verdict = classify(mail, instance_id=mail_threading.instance_id(),
                            own_list_ids=_own_list_ids())
         row.kind = verdict.kind.value
-        with db.session.begin_nested():
+        if unsaved:
             _act(row, mail, verdict, retrying=retrying)
             db.session.flush()
+        else:
+            with db.session.begin_nested():
+                _act(row, mail, verdict, retrying=retrying)
+                db.session.flush()
     except Quarantine as reason:
+        _undo(row, unsaved)
         _mark(row, ReceivedStatus.quarantined, str(reason))
     except Exception as exc:  # noqa: BLE001 (kept in the quarantine, with the reason)
         log.exception("mail in: processing mail %s failed; it is kept in the quarantine",
-                      row.id)
+                      row.id or f"from {row.sender}")
+        _undo(row, unsaved)
         _mark(row, ReceivedStatus.quarantined, _describe(exc))
+
+
+def _undo(row: ReceivedMail, unsaved: bool) -> None:
+    """After a failed attempt on an unsaved row: roll back what it did and forget what it
+    linked the row to (for a row in the database the savepoint's rollback did)."""
+    if unsaved:
+        db.session.rollback()
+        row.ticket = row.message = None
+        row.ticket_id = row.message_id = None
+        row.quoted_text = row.dropped_files = None
 
 
 # -- processing ---------------------------------------------------------------------------
@@ -450,8 +482,12 @@ def _bounce(row: ReceivedMail, verdict: Classification) -> None:
 
 def bouncing_reason(address: str) -> str | None:
     """A reason not to mail `address` (registry.MAIL_RECIPIENT_CHECKS), else None."""
+    address = (address or "").lower()
+    current = db.session().info.get(RECEIVING_KEY)
+    if current is not None and current.sender == address:
+        return None     # its mail is being filed: _ticket_mail cleared its mark just now
     mark = db.session.scalar(sa.select(BouncingAddress)
-                             .where(BouncingAddress.address == (address or "").lower()))
+                             .where(BouncingAddress.address == address))
     if mark is None:
         return None
     return (f"the address bounces ({mark.bounces}x, last "
@@ -520,6 +556,11 @@ def _processed(row: ReceivedMail, ticket: Ticket, message, quoted: str, left_out
     _mark(row, ReceivedStatus.processed, reason)
 
 
+def _other_than(row: ReceivedMail) -> tuple:
+    """The condition that leaves `row` out of a query (none for a row not yet inserted)."""
+    return () if row.id is None else (ReceivedMail.id != row.id,)
+
+
 def _check_rate(row: ReceivedMail, address: str) -> None:
     limit = int(current_app.config.get("MAIL_IN_MAX_PER_SENDER_PER_HOUR") or 0)
     if limit <= 0:
@@ -528,8 +569,7 @@ def _check_rate(row: ReceivedMail, address: str) -> None:
         sa.select(sa.func.count()).select_from(ReceivedMail)
         .where(ReceivedMail.sender == address.lower(),
                ReceivedMail.received_at >= utcnow() - RATE_WINDOW,
-               ReceivedMail.kind == MailKind.ticket_mail.value,
-               ReceivedMail.id != row.id))
+               ReceivedMail.kind == MailKind.ticket_mail.value, *_other_than(row)))
     if recent >= limit:
         raise Quarantine(f"rate limit: {recent} mails from {address} within an hour "
                          f"(limit {limit})")
@@ -544,7 +584,7 @@ def _thread(row: ReceivedMail, mail: InboundMail) -> Ticket | None:
         ticket_id = db.session.scalar(
             sa.select(ReceivedMail.ticket_id)
             .where(ReceivedMail.header_message_id.in_([mid[:255] for mid in ids[-50:]]),
-                   ReceivedMail.ticket_id.is_not(None), ReceivedMail.id != row.id)
+                   ReceivedMail.ticket_id.is_not(None), *_other_than(row))
             .order_by(ReceivedMail.id.desc()).limit(1))
     if ticket_id is None:
         ticket_id = mail_threading.find_ticket_ref(mail.subject)
@@ -602,7 +642,7 @@ def _refuse(row: ReceivedMail, mail: InboundMail) -> None:
         .where(ReceivedMail.sender == address,
                ReceivedMail.status == ReceivedStatus.refused,
                ReceivedMail.received_at >= utcnow() - REFUSAL_ANSWER_EVERY,
-               ReceivedMail.id != row.id))
+               *_other_than(row)))
     if not answered:
         signals.unknown_sender_refused.send(
             row, address=mail.sender_address, name=_sender_name(mail),
@@ -653,6 +693,8 @@ def guess_language(mail: InboundMail, text: str) -> str:
 # The session's mail being filed right now: the mail the ticket operations send in the
 # same transaction (the acknowledgement) answer it, before its row names the ticket.
 RECEIVING_KEY = "helpdesk_mail_in_receiving"
+# The ticket that mail filed (its id), once inserted: no mail received earlier is on it.
+FILED_KEY = "helpdesk_mail_in_filed"
 
 
 @contextmanager
@@ -663,25 +705,38 @@ def _receiving(row: ReceivedMail):
         yield
     finally:
         info.pop(RECEIVING_KEY, None)
+        info.pop(FILED_KEY, None)
+
+
+@sa.event.listens_for(Ticket, "after_insert")
+def _filed_while_receiving(_mapper, _connection, ticket: Ticket) -> None:
+    session = object_session(ticket)
+    if session is not None and RECEIVING_KEY in session.info:
+        session.info[FILED_KEY] = ticket.id
 
 
 def thread_references(ticket: Ticket, recipient: str) -> list[tuple[str, datetime]]:
     """registry.THREAD_REFERENCES: the Message-IDs of the mails `recipient` sent that were
     filed on `ticket` (the one being filed now too), with when they came, oldest first; so
-    the acknowledgement and every later mail answer the customer's own mail."""
+    the acknowledgement and every later mail answer the customer's own mail. (A ticket the
+    mail being received has just filed has no earlier mails: no query for them.)"""
     address = (recipient or "").lower()
     if ticket.id is None or not address:
         return []
-    rows = db.session.execute(
+    info = db.session().info
+    rows = [] if info.get(FILED_KEY) == ticket.id else db.session.execute(
         sa.select(ReceivedMail.header_message_id, ReceivedMail.received_at, ReceivedMail.id)
         .where(ReceivedMail.ticket_id == ticket.id, ReceivedMail.sender == address,
                ReceivedMail.status == ReceivedStatus.processed,
                ReceivedMail.header_message_id.is_not(None))
         .order_by(ReceivedMail.id.desc()).limit(20)).all()
     found = {row_id: (mid, at) for mid, at, row_id in rows}
-    current = db.session().info.get(RECEIVING_KEY)
+    current = info.get(RECEIVING_KEY)
     if (current is not None and current.header_message_id and current.sender == address
             and current.ticket_id in (None, ticket.id)):
+        if current.id is None:          # not inserted yet: the newest
+            return [*(found[row_id] for row_id in sorted(found)),
+                    (current.header_message_id, current.received_at)]
         found[current.id] = (current.header_message_id, current.received_at)
     return [found[row_id] for row_id in sorted(found)]
 

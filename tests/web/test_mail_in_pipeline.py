@@ -494,6 +494,21 @@ def test_a_bounce_marks_the_address_and_mail_to_it_waits_until_it_writes_again(
         f"[{ticket.ref}] New reply to your request"]
 
 
+def test_a_bouncing_address_that_writes_a_new_mail_gets_its_acknowledgement(app, make, mailbox):
+    customer = make.user(email="back@example.org")
+    bounce = (CORPUS / "bounce_postfix.eml").read_bytes().replace(
+        b"kunde.alt@example.org", customer.email.encode())
+    assert pipeline.receive(bounce).status == ReceivedStatus.bounce
+    mailbox.clear()
+
+    outcome = pipeline.receive(compose(sender=customer.email, subject="Neue Bestellung"))
+    assert outcome.created_ticket
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(BouncingAddress)) == 0
+    mailbox.wait_for(1)
+    [ack] = mailbox.to(customer.email)
+    assert fresh(Ticket, outcome.ticket_id).ref in ack["Subject"]
+
+
 # -- the text, the quote, the files, the original ---------------------------------------
 
 def test_the_quoted_part_is_kept_collapsed_and_the_original_is_for_staff_only(
@@ -582,6 +597,62 @@ def test_a_crash_while_filing_keeps_the_mail_in_quarantine_and_a_retry_files_it(
     assert len(mailbox.to("quinn@example.org")) == 1
     assert "Where is my parcel?" not in text_of(client.get("/admin/mail-in/").get_data(
         as_text=True)).split("Recently received")[0]
+
+
+def test_a_crash_after_the_ticket_and_its_acknowledgement_were_written_undoes_all_of_it(
+        app, make, mailbox, monkeypatch):
+    def broken(*args, **kwargs):
+        raise RuntimeError("the database went away")
+    monkeypatch.setattr(pipeline, "_processed", broken)     # after file_ticket returned
+    raw = compose(sender="Quinn <quinn@example.org>", subject="Where is my parcel?")
+    outcome = pipeline.receive(raw)
+    assert outcome.status == ReceivedStatus.quarantined and outcome.ticket_id is None
+    assert outcome.reason == "RuntimeError: the database went away"
+    row = received(outcome)
+    assert (row.kind, row.attempts, row.ticket_id) == ("ticket_mail", 1, None)
+    # The ticket, the new account and the queued acknowledgement are gone with it.
+    assert tickets() == [] and db.session.scalar(
+        sa.select(User).where(User.email == "quinn@example.org")) is None
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(OutboxMail)) == 0
+    mailbox.wait_for(1, timeout=0.5)
+    assert mailbox.messages == []
+
+    monkeypatch.undo()
+    again = pipeline.retry(received(outcome))
+    db.session.commit()
+    assert again.status == ReceivedStatus.processed and received(outcome).attempts == 2
+    [ticket] = tickets()
+    assert ticket.requester.email == "quinn@example.org"
+    mailbox.wait_for(1)
+    assert len(mailbox.to("quinn@example.org")) == 1
+
+
+def test_a_message_another_process_took_meanwhile_leaves_no_second_ticket(
+        app, make, mailbox, monkeypatch):
+    raw = compose(message_id="<twice@mail.example.org>")
+    first = pipeline.receive(raw)
+    mailbox.wait_for(1)
+    mailbox.clear()
+    raw_files = {path.name for path in pipeline._raw_folder().rglob("*") if path.is_file()}
+    # The second delivery looks before the first one's commit is visible (another process):
+    # it files, and finds the message taken only when it records it.
+    taken = pipeline._taken
+    looks = []
+
+    def not_yet(key):
+        looks.append(key)
+        return None if len(looks) == 1 else taken(key)
+    monkeypatch.setattr(pipeline, "_taken", not_yet)
+
+    second = pipeline.receive(raw)
+    assert len(looks) == 2                      # it did look again, after its INSERT failed
+    assert second.duplicate and second.received_id == first.received_id
+    assert second.ticket_id == first.ticket_id and len(tickets()) == 1
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(ReceivedMail)) == 1
+    assert {path.name for path in pipeline._raw_folder().rglob("*")
+            if path.is_file()} == raw_files     # its copy of the message is removed
+    mailbox.wait_for(1, timeout=0.5)
+    assert mailbox.messages == []               # and no second acknowledgement
 
 
 def test_a_failure_outside_the_processing_step_is_quarantined_in_a_transaction_of_its_own(
