@@ -60,7 +60,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import object_session
 
 from helpdesk import mail_threading, signals
-from helpdesk.accounts.operations import customer_for, find_user
+from helpdesk.accounts.models import Role
+from helpdesk.accounts.operations import create_user, find_user
 from helpdesk.clock import utcnow
 from helpdesk.config import LANGUAGE_CODES
 from helpdesk.database import writing
@@ -529,8 +530,9 @@ def _ticket_mail(row: ReceivedMail, mail: InboundMail, *, retrying: bool) -> Non
         if row.refuse_unknown:
             _refuse(row, mail)
             return
-        language = guess_language(mail, body)
-        user, _created = customer_for(address, _sender_name(mail), language=language)
+        # (find_user found no account above: create it without looking twice)
+        user = create_user(email=address, name=_sender_name(mail), role=Role.customer,
+                           language=guess_language(mail, body))
     if follow_up_of is not None:
         with force_locale(user.language or current_app.config["DEFAULT_LOCALE"]):
             line = _("Follow-up to %(ref)s", ref=follow_up_of.ref)
