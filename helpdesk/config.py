@@ -104,6 +104,9 @@ DEFAULTS: dict[str, object] = {
     # never under TESTING), and how little working time left marks a deadline as near.
     "SLA_TICK_SECONDS": 60.0,
     "SLA_NEAR_BREACH_MINUTES": 60,
+    # A change of the calendar or a policy moves the due times of up to this many active
+    # tickets at once; with more, `sla tick` works them out in the background.
+    "SLA_RECOMPUTE_INLINE_MAX": 1000,
     # Mail in (helpdesk/mail_in): the IMAP mailboxes `helpdesk mail fetch` reads, URLs
     # separated by spaces or commas, imap[s]://USER:PASSWORD@HOST[:PORT]/FOLDER with the
     # options ?name=NAME, unknown=refuse, processed=FOLDER, starttls=yes (see

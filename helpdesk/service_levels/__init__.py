@@ -4,7 +4,8 @@ A feature package on the tickets layer; the factory loads it by name (setting FE
 `working_time` is the pure arithmetic the clock builds on (business calendars, working time
 with pauses); `deadlines` works a ticket's deadlines out of its history; `provider` is the
 due-time provider the tickets layer asks (`registry.DUE_TIMES`); `tick` records missed
-deadlines once (`helpdesk sla tick`, and a background timer in the development server);
+deadlines once (`helpdesk sla tick`, and a background timer in the development server),
+after finishing the due times a change of the rules left to it (SLA_RECOMPUTE_INLINE_MAX);
 `report` is the SLA report. `init_app` wires it all in.
 """
 from __future__ import annotations
@@ -18,6 +19,7 @@ def init_app(app: Flask) -> None:
     """Attach service levels to `app`."""
     app.config.setdefault("SLA_TICK_SECONDS", 60.0)
     app.config.setdefault("SLA_NEAR_BREACH_MINUTES", 60)
+    app.config.setdefault("SLA_RECOMPUTE_INLINE_MAX", 1000)
 
     from helpdesk import registry
     from helpdesk.service_levels import cli, demo, hooks, models, ticker, views  # noqa: F401

@@ -4,6 +4,15 @@ The ticket operations call `helpdesk.tickets.sla.refresh` after every change; th
 provider then works the deadlines out from the ticket's history (`deadlines.timeline`)
 with the calendar and policy in force, writes the ticket's due columns (the queue sorts by
 them) and its `SlaClock` row (what `sla tick` checks).
+
+When the rules change (the administration saves the calendar, a policy or a level's
+targets), every active ticket's due times are worked out again. With at most
+SLA_RECOMPUTE_INLINE_MAX active tickets that happens in the admin's request
+(`recompute_open_tickets`). With more, the change leaves one `SlaRecompute` row in its own
+transaction (`request_recompute`; a further change starts it again from the first ticket),
+and `sla tick` works the tickets through in id order, a batch per commit, saving its
+progress in the row in the same commit (`finish_pending_recompute`): a crash loses at most
+one batch's work, and no web request holds the write lock for long.
 """
 from __future__ import annotations
 
@@ -22,13 +31,15 @@ from helpdesk.clock import utcnow
 from helpdesk.extensions import db
 from helpdesk.service_levels import policies
 from helpdesk.service_levels.deadlines import Fact, Timeline, timeline
-from helpdesk.service_levels.models import SlaClock, Target
+from helpdesk.service_levels.models import SlaClock, SlaRecompute, Target
 from helpdesk.service_levels.working_time import working_time_between
 from helpdesk.tickets import sla
 from helpdesk.tickets.models import ACTIVE_STATUSES, Status, Ticket
 
 # The cookie static/sla.js sets to the browser's time zone.
 TIMEZONE_COOKIE = "tz"
+# Tickets whose due times are worked out again per flush (and per commit in the background).
+RECOMPUTE_BATCH = 500
 
 
 def facts_of(ticket: Ticket) -> list[Fact]:
@@ -146,35 +157,123 @@ def in_words(due: datetime, now: datetime, zone: ZoneInfo) -> str:
     return _("%(when)s (%(zone)s)", when=when, zone=zone_name)
 
 
-def recompute_open_tickets(now: datetime | None = None, *, batch: int = 500) -> int:
+def active_ticket_count() -> int:
+    """How many tickets are active (whose due times a change of the rules moves)."""
+    return db.session.scalar(sa.select(sa.func.count()).select_from(Ticket).where(
+        Ticket.status.in_(ACTIVE_STATUSES))) or 0
+
+
+def recompute_batch(after: int, now: datetime, *, batch: int = RECOMPUTE_BATCH,
+                    settings: policies.Settings | None = None) -> tuple[int, int | None]:
+    """Work out the due times of the next `batch` active tickets with an id above `after`
+    again, in id order. The ticket rows are updated in place, without a new version:
+    nobody's open form goes stale because the rules changed. Returns how many, and the last
+    one's id (None: none was left). Flushes; the caller commits."""
+    settings = settings or policies.current()
+    query = (sa.select(Ticket).where(Ticket.status.in_(ACTIVE_STATUSES), Ticket.id > after)
+             .options(selectinload(Ticket.events)).order_by(Ticket.id).limit(batch))
+    if db.session.get_bind().dialect.name == "postgresql":
+        # A change an agent is saving to one of these tickets is waited for (and read), and
+        # none is saved meanwhile: no due time is written from a history read before it.
+        query = query.with_for_update(of=Ticket)
+    tickets = db.session.scalars(query).all()
+    if not tickets:
+        return 0, None
+    clocks = {c.ticket_id: c for c in db.session.scalars(
+        sa.select(SlaClock).where(SlaClock.ticket_id.in_([t.id for t in tickets])))}
+    for ticket in tickets:
+        line = ticket_timeline(ticket, now, settings)
+        update = line.update_due_at
+        db.session.execute(sa.update(Ticket).where(Ticket.id == ticket.id).values(
+            first_response_due_at=line.first_response.due_at,
+            resolution_due_at=line.resolution.due_at, update_due_at=update,
+            due_at=sla.queue_key(ticket.status, update)),
+            execution_options={"synchronize_session": False})
+        clock = clocks.get(ticket.id)
+        if clock is None:
+            clock = SlaClock(ticket_id=ticket.id)
+            db.session.add(clock)
+        write_clock(clock, ticket, line)
+    db.session.flush()
+    return len(tickets), tickets[-1].id
+
+
+def recompute_open_tickets(now: datetime | None = None, *,
+                           batch: int = RECOMPUTE_BATCH) -> int:
     """Work out the due times of every active ticket again (after the calendar or a policy
-    changed). The ticket rows are updated in place, without a new version: nobody's open
-    form goes stale because the rules changed. Returns how many; the caller commits."""
+    changed), in one transaction: for a few tickets (the administration, up to
+    SLA_RECOMPUTE_INLINE_MAX) and the demo. Returns how many; the caller commits."""
     now = now or utcnow()
     settings = policies.current()
     done, after = 0, 0
     while True:
-        tickets = db.session.scalars(
-            sa.select(Ticket).where(Ticket.status.in_(ACTIVE_STATUSES), Ticket.id > after)
-            .options(selectinload(Ticket.events)).order_by(Ticket.id).limit(batch)).all()
-        if not tickets:
+        count, last = recompute_batch(after, now, batch=batch, settings=settings)
+        if last is None:
             return done
-        clocks = {c.ticket_id: c for c in db.session.scalars(
-            sa.select(SlaClock).where(SlaClock.ticket_id.in_([t.id for t in tickets])))}
-        for ticket in tickets:
-            line = ticket_timeline(ticket, now, settings)
-            update = line.update_due_at
-            db.session.execute(sa.update(Ticket).where(Ticket.id == ticket.id).values(
-                first_response_due_at=line.first_response.due_at,
-                resolution_due_at=line.resolution.due_at, update_due_at=update,
-                due_at=sla.queue_key(ticket.status, update)),
-                execution_options={"synchronize_session": False})
-            clock = clocks.get(ticket.id)
-            if clock is None:
-                clock = SlaClock(ticket_id=ticket.id)
-                db.session.add(clock)
-            write_clock(clock, ticket, line)
-            done += 1
-        after = tickets[-1].id
-        db.session.flush()
+        done, after = done + count, last
         db.session.expire_all()
+
+
+# -- in the background: after a change of the rules on a large installation -------------
+
+def _insert():
+    if db.session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert
+
+
+def request_recompute(total: int, now: datetime | None = None) -> None:
+    """Leave the due times of the `total` active tickets to `sla tick`: from the first
+    ticket on, also when an earlier change is still being worked through (its progress no
+    longer counts). In the transaction that changes the rules; the caller commits."""
+    values = {"requested_at": now or utcnow(), "after_ticket_id": 0, "total": total,
+              "done": 0}
+    db.session.execute(_insert()(SlaRecompute).values(id=SlaRecompute.ROW_ID, **values)
+                       .on_conflict_do_update(index_elements=["id"], set_=values))
+
+
+def cancel_pending_recompute() -> None:
+    """Forget a recompute still pending (every ticket was just worked out at once)."""
+    db.session.execute(sa.delete(SlaRecompute))
+
+
+def pending_recompute() -> SlaRecompute | None:
+    """The recompute still to be done, if any (for the administration page)."""
+    return db.session.scalar(sa.select(SlaRecompute).where(
+        SlaRecompute.id == SlaRecompute.ROW_ID))
+
+
+def finish_pending_recompute(now: datetime | None = None, *,
+                             batch: int = RECOMPUTE_BATCH) -> bool:
+    """Work a pending recompute through (`SlaRecompute`), a batch of tickets per
+    transaction. Each commit writes the batch's due times together with the progress, so
+    after a crash the next call goes on where this one stopped; the row is deleted with the
+    last batch. Returns False when another process is at it (on PostgreSQL the row is
+    locked, `FOR UPDATE SKIP LOCKED`): the clocks may still follow the old rules then, and
+    that process checks them once it is done. Commits."""
+    now = now or utcnow()
+    postgres = db.session.get_bind().dialect.name == "postgresql"
+    while True:
+        query = (sa.select(SlaRecompute).where(SlaRecompute.id == SlaRecompute.ROW_ID)
+                 .execution_options(populate_existing=True))
+        if postgres:
+            query = query.with_for_update(skip_locked=True)
+        row = db.session.scalar(query)
+        if row is None:
+            held = postgres and db.session.scalar(sa.select(SlaRecompute.id)) is not None
+            db.session.commit()
+            return not held
+        # The rules are read after the row is locked: a change committed before that
+        # is worked out with them, a later one restarts the row (it waits for this commit).
+        policies.forget()
+        count, last = recompute_batch(row.after_ticket_id, now, batch=batch)
+        if count < batch:              # none left (newer tickets follow the new rules)
+            db.session.delete(row)
+        else:
+            row.after_ticket_id = last
+            row.done += count
+        db.session.commit()
+        if count < batch:
+            return True

@@ -8,6 +8,14 @@ insert took place. A second tick, here or on another host at the same moment, me
 row (PostgreSQL makes it wait for the first one's commit) and does nothing: nothing is
 recorded or sent twice. Only clocks whose next deadline has come are read (`next_check_at`,
 indexed), so a tick over many open tickets reads the few that are due.
+
+The clocks are only right once they follow the rules in force. So a tick first finishes a
+recompute of the due times that a change of the rules left pending (`SlaRecompute`, see
+`provider.finish_pending_recompute`): a batch of tickets per commit, with the progress saved
+in the same commit, so a tick that crashes or is stopped is continued by the next one where
+it stopped; the row is deleted when every ticket is done. While another tick is at that (on
+PostgreSQL it holds the row, `FOR UPDATE SKIP LOCKED`), this one checks no clocks (some may
+still be due by the old rules) and returns: the holder checks them once it is done.
 """
 from __future__ import annotations
 
@@ -29,6 +37,7 @@ from helpdesk.clock import utcnow
 from helpdesk.extensions import db
 from helpdesk.service_levels import policies
 from helpdesk.service_levels.models import SlaBreach, SlaClock, Target
+from helpdesk.service_levels.provider import finish_pending_recompute
 from helpdesk.signals import sla_breached
 from helpdesk.tickets.escalation import HandoffInput, escalate
 from helpdesk.tickets.models import EventKind, Status, Ticket, TicketEvent
@@ -44,14 +53,19 @@ class TickReport:
     checked: int = 0
     breaches: int = 0
     escalated: int = 0
+    deferred: bool = False      # no clock checked: another tick is recomputing due times
 
 
 def tick(now: datetime | None = None, *, batch: int = BATCH) -> TickReport:
-    """Apply every deadline missed by `now`, a batch of clocks per transaction (commits)."""
+    """Apply every deadline missed by `now`, a batch of clocks per transaction (commits);
+    first finish a pending recompute of the due times, `batch` tickets per transaction."""
     now = now or utcnow()
     report = TickReport()
     policies.ensure_defaults()
     db.session.commit()
+    if not finish_pending_recompute(now, batch=batch):
+        report.deferred = True          # another tick recomputes, then checks the clocks
+        return report
     seen: set[int] = set()
     recipients = _Recipients()
     while True:

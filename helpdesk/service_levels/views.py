@@ -6,7 +6,7 @@ import json
 from decimal import Decimal
 
 import sqlalchemy as sa
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from wtforms.fields.choices import SelectChoice
 
@@ -24,7 +24,13 @@ from helpdesk.service_levels.models import (
     SlaPolicy,
 )
 from helpdesk.service_levels.permissions import can_see_report
-from helpdesk.service_levels.provider import recompute_open_tickets
+from helpdesk.service_levels.provider import (
+    active_ticket_count,
+    cancel_pending_recompute,
+    pending_recompute,
+    recompute_open_tickets,
+    request_recompute,
+)
 from helpdesk.stale_forms import shows_form_on_stale_token
 from helpdesk.text_input import whole_number
 from helpdesk.tickets.categories import all_categories, category_choices
@@ -46,11 +52,23 @@ def _hours(minutes: int) -> Decimal:
     return (Decimal(minutes) / 60).quantize(Decimal("0.01"))
 
 
-def _saved() -> None:
-    """After a change of the rules: every open ticket's due times follow them."""
+def _saved(message: str) -> None:
+    """After a change of the rules: every open ticket's due times follow them, at once
+    when there are a few (SLA_RECOMPUTE_INLINE_MAX), else in the background (`sla tick`,
+    requested in this transaction). Commits, and tells the admin `message` and how."""
     policies.forget()
-    recompute_open_tickets()
+    active = active_ticket_count()
+    inline = active <= int(current_app.config["SLA_RECOMPUTE_INLINE_MAX"])
+    if inline:
+        recompute_open_tickets()
+        cancel_pending_recompute()
+    else:
+        request_recompute(active)
     db.session.commit()
+    flash(message, "success")
+    if not inline:
+        flash(_("The open tickets' due times are being recalculated in the background. "
+                "This page shows the progress."), "info")
 
 
 # -- the calendar and the overview ------------------------------------------------------
@@ -75,8 +93,7 @@ def settings():
                 db.session.add(row)
             row.set_calendar(calendar)
             row.updated_at = utcnow()
-            _saved()
-            flash(_("The business calendar has been saved."), "success")
+            _saved(_("The business calendar has been saved."))
             return redirect(url_for("service_levels.settings"))
     status = 400 if request.method == "POST" else 200
     current = policies.current()
@@ -90,6 +107,7 @@ def settings():
                 for level in (1, 2, 3)],
         users={u.id: u for u in _staff()},
         priority_choices=priority_choices(), category_choices=category_choices()[1:],
+        recompute=pending_recompute(),
     ), status
 
 
@@ -145,8 +163,7 @@ def settings_policy(priority, category):
             row.next_update_minutes = _minutes(form.next_update.data)
             row.resolution_minutes = _minutes(form.resolution.data)
             row.auto_escalate = form.auto_escalate.data
-            _saved()
-            flash(_("The policy has been saved."), "success")
+            _saved(_("The policy has been saved."))
             return redirect(url_for("service_levels.settings"))
     status = 400 if request.method == "POST" else 200
     return render_template("service_levels/policy_form.html", form=form, priority=priority,
@@ -190,8 +207,7 @@ def settings_level(level):
             row.take_minutes = _minutes(form.take.data)
             row.answer_minutes = _minutes(form.answer.data)
             row.lead_id = form.lead.data
-            _saved()
-            flash(_("The targets of level %(level)d have been saved.", level=level), "success")
+            _saved(_("The targets of level %(level)d have been saved.", level=level))
             return redirect(url_for("service_levels.settings"))
     status = 400 if request.method == "POST" else 200
     return render_template("service_levels/level_form.html", form=form, level=level), status
