@@ -20,5 +20,9 @@ def tick_command() -> None:
     """Record missed deadlines as ticket events, tell each level once by mail, and
     escalate where a policy says so. Safe to run twice, or on two hosts at once."""
     report = tick()
+    if report.deferred:
+        click.echo("another tick is recalculating due times after a change of the rules; "
+                   "it checks the deadlines when done")
+        return
     click.echo(f"checked {report.checked}, breaches {report.breaches}, "
                f"escalated {report.escalated}")
