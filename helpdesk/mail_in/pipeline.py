@@ -315,8 +315,19 @@ def _fresh_transaction() -> None:
         db.session.commit()
 
 
+# The statements every message runs, built once (building one costs more than running it
+# on SQLite).
+_TAKEN = sa.select(ReceivedMail).where(ReceivedMail.dedupe_key == sa.bindparam("key"))
+_RECENT_FROM = (sa.select(sa.func.count()).select_from(ReceivedMail)
+                .where(ReceivedMail.sender == sa.bindparam("sender"),
+                       ReceivedMail.received_at >= sa.bindparam("since"),
+                       ReceivedMail.kind == MailKind.ticket_mail.value))
+_NOT_BOUNCING = sa.delete(BouncingAddress).where(
+    BouncingAddress.address == sa.bindparam("address"))
+
+
 def _taken(key: str) -> ReceivedMail | None:
-    return db.session.scalar(sa.select(ReceivedMail).where(ReceivedMail.dedupe_key == key))
+    return db.session.scalar(_TAKEN, {"key": key})
 
 
 def _new_row(raw: bytes, key: str, mail: InboundMail | None, *, mailbox: str,
@@ -502,15 +513,14 @@ def _ticket_mail(row: ReceivedMail, mail: InboundMail, *, retrying: bool) -> Non
     if len(address) > MAX_ADDRESS:
         raise Quarantine("the sender address is too long")
     if not retrying:
-        _check_rate(row, address)
+        _check_rate(address)
     user = find_user(address)
     if user is not None and not user.is_customer:
         raise Quarantine("sent by a staff account (staff answer in the app)")
     if user is not None and not user.is_active:
         raise Quarantine("the sender's account is deactivated")
     # Mail from the address arrives: it does not bounce (any more).
-    db.session.execute(sa.delete(BouncingAddress)
-                       .where(BouncingAddress.address == address.lower()))
+    db.session.execute(_NOT_BOUNCING, {"address": address.lower()})
 
     body, quoted = _texts(mail)
     ticket = _thread(row, mail)
@@ -563,15 +573,15 @@ def _other_than(row: ReceivedMail) -> tuple:
     return () if row.id is None else (ReceivedMail.id != row.id,)
 
 
-def _check_rate(row: ReceivedMail, address: str) -> None:
+def _check_rate(address: str) -> None:
+    """Quarantine a mail beyond the sender's hourly limit. Only a mail received now is
+    checked (not an admin's retry): its row is not in the database yet, so the count is
+    of the sender's other mails."""
     limit = int(current_app.config.get("MAIL_IN_MAX_PER_SENDER_PER_HOUR") or 0)
     if limit <= 0:
         return
-    recent = db.session.scalar(
-        sa.select(sa.func.count()).select_from(ReceivedMail)
-        .where(ReceivedMail.sender == address.lower(),
-               ReceivedMail.received_at >= utcnow() - RATE_WINDOW,
-               ReceivedMail.kind == MailKind.ticket_mail.value, *_other_than(row)))
+    recent = db.session.scalar(_RECENT_FROM, {"sender": address.lower(),
+                                              "since": utcnow() - RATE_WINDOW})
     if recent >= limit:
         raise Quarantine(f"rate limit: {recent} mails from {address} within an hour "
                          f"(limit {limit})")
