@@ -269,13 +269,16 @@ def _store_raw(raw: bytes) -> str:
     name = secrets.token_hex(16)
     path = _raw_folder() / name[:2] / name
     try:
-        handle = open(path, "xb")   # noqa: SIM115 (the folder is there but for the first)
-    except FileNotFoundError:
+        _write_new(path, raw)
+    except FileNotFoundError:       # the first message in its folder
         path.parent.mkdir(parents=True, exist_ok=True)
-        handle = open(path, "xb")   # noqa: SIM115
-    with handle:
-        handle.write(raw)
+        _write_new(path, raw)
     return name
+
+
+def _write_new(path: Path, raw: bytes) -> None:
+    with open(path, "xb") as handle:
+        handle.write(raw)
 
 
 def _sync_raw(stored_name: str) -> None:
