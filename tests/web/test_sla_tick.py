@@ -136,8 +136,9 @@ def test_a_late_first_response_escalates_automatically_when_the_policy_says_so(
     [handoff] = db.session.scalars(sa.select(Handoff).where(Handoff.ticket_id == ticket.id))
     assert handoff.author_id is None
     # The due time as the business calendar reads it (10:00 in Berlin), not in UTC.
-    assert ("Escalated automatically: the first response was due 3/2/26, 10:00\u202fAM "
-            "(Central European Standard Time) and level 1 had not answered.") == handoff.summary
+    assert handoff.summary == (
+        "Escalated automatically: the first response was due 3/2/26, 10:00\u202fAM "
+        "(Central European Standard Time) and level 1 had not answered.")
     level_event = next(e for e in ticket.events if e.kind == EventKind.level)
     assert level_event.actor_id is None
     # Level 2 hears of the escalation, saying who did it; the breach went to level 1.
