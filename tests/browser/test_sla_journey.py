@@ -33,8 +33,9 @@ SUBJECT = "All card payments fail at checkout"
 BODY = "Since 17:00 every card payment in my shop fails with **error 502**."
 FRIDAY_EVENING = berlin(2026, 3, 6, 17, 30)        # business hours ended at 18:00...
 FIRST_RESPONSE_DUE = berlin(2026, 3, 9, 8, 30)     # ... so the hour left runs on Monday
-AUTOMATIC = ("Escalated automatically: the first response was due 2026-03-09 07:30 UTC "
-             "and level 1 had not answered.")
+# The due time as the business calendar reads it, as every other time on the page.
+AUTOMATIC = ("Escalated automatically: the first response was due 3/9/26, 8:30\u202fAM "
+             "(Central European Standard Time) and level 1 had not answered.")
 
 
 def _tick(live_server) -> str:

@@ -188,10 +188,10 @@ def test_saving_with_few_open_tickets_moves_them_at_once_and_drops_a_pending_rec
     assert _progress(client) == ""
 
 
+# Only PostgreSQL locks the row (SQLite runs one writer at a time).
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
 def test_while_another_tick_recomputes_a_tick_checks_no_clock(
-        app, client, make, login_as, clock, in_background, database_url):
-    if not database_url.startswith("postgresql"):
-        pytest.skip("only PostgreSQL locks the row (SQLite runs one writer at a time)")
+        app, client, make, login_as, clock, in_background):
     tickets = _file_tickets(make, clock, 2)
     login_as(make.user("admin"))
     _save_calendar(client)
