@@ -192,3 +192,42 @@ def test_the_mail_senders_claims_and_outcomes_declare_writes(app, begins):
         db.session.commit()
         delivery.next_due_at()
         assert begins == [True, False]
+
+
+@pytest.fixture
+def outside_writer(app):
+    """A connection of another process's kind that takes SQLite's write lock and holds it
+    until `release()`."""
+    path = app.config["DATABASE_URL"][len("sqlite:///"):]
+    db.session.commit()
+    conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    conn.execute("BEGIN IMMEDIATE")
+    yield conn
+    if conn.in_transaction:
+        conn.execute("ROLLBACK")
+    conn.close()
+
+
+@SQLITE_ONLY
+def test_a_writer_behind_another_gets_the_lock_once_it_is_free(app, outside_writer):
+    # SQLite's own busy handler sleeps up to 100 ms between tries; the writer's own tries
+    # come every few milliseconds, and the connection keeps its busy timeout for later.
+    timer = threading.Timer(0.3, lambda: outside_writer.execute("COMMIT"))
+    timer.start()
+    with writing():
+        _read_a_user()                     # waited for the lock, then got it
+        assert not outside_writer.in_transaction
+        db.session.commit()
+    timer.join()
+    timeout = db.session.connection().exec_driver_sql("PRAGMA busy_timeout").scalar()
+    assert timeout == database.SQLITE_BUSY_TIMEOUT_MS
+    db.session.commit()
+
+
+@SQLITE_ONLY
+def test_a_writer_that_never_gets_the_lock_fails_after_the_busy_timeout(
+        app, outside_writer, monkeypatch):
+    monkeypatch.setattr(database, "SQLITE_BUSY_TIMEOUT_MS", 300)
+    with writing(), pytest.raises(sa.exc.OperationalError, match="locked"):
+        _read_a_user()
+    db.session.rollback()
