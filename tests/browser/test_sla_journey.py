@@ -94,7 +94,9 @@ def test_a_late_first_response_outside_business_hours_breaches_once_work_resumes
     expect(flash).to_contain_text(re.compile(r"Ticket HD-\d+ has been filed"))
     ref = re.search(r"HD-\d+", flash.inner_text()).group(0)
     # The page tells the server the browser's time zone; from then on the promise is
-    # in the customer's own time and words.
+    # in the customer's own time and words. (The script runs after the page has been
+    # parsed: wait for its cookie, or the reload can race it.)
+    carl.wait_for_function("document.cookie.split('; ').some(c => c.startsWith('tz='))")
     carl.reload()
     expect(carl.locator("#next-update")).to_have_text(
         "You can expect the next update by Monday at 7:30 AM (Greenwich Mean Time).")
