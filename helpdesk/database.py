@@ -123,8 +123,16 @@ def _sqlite_on_begin(connection) -> None:
     if not write_declared():
         connection.exec_driver_sql("BEGIN")
         return
-    if not _begin_immediate_soon(connection.connection.dbapi_connection):
-        connection.exec_driver_sql("BEGIN IMMEDIATE")   # waits the busy timeout, or raises
+    dbapi_connection = connection.connection.dbapi_connection
+    if _begin_immediate_soon(dbapi_connection):
+        return
+    # The time ran out: one last try through SQLAlchemy, for its wrapped error, without
+    # waiting the busy timeout a second time.
+    dbapi_connection.execute("PRAGMA busy_timeout=0")
+    try:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+    finally:
+        dbapi_connection.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
 
 
 # Waiting for the write lock: SQLite's own busy handler sleeps 1, 2, 5, 10, ... and then
@@ -139,7 +147,7 @@ _RETRY_MAX_S = 0.004
 
 def _begin_immediate_soon(dbapi_connection) -> bool:
     """BEGIN IMMEDIATE, tried every few milliseconds until the busy timeout. Returns False
-    when the time ran out (the caller tries once more the usual way, for its error)."""
+    when the time ran out (the caller tries once more, for SQLAlchemy's error)."""
     deadline = time.monotonic() + SQLITE_BUSY_TIMEOUT_MS / 1000
     pause = _RETRY_FIRST_S
     cursor = dbapi_connection.cursor()
