@@ -12,6 +12,7 @@ from helpdesk.extensions import db
 from helpdesk.service_levels import provider
 from helpdesk.service_levels.models import SlaBreach, SlaClock, SlaRecompute
 from helpdesk.service_levels.tick import tick
+from helpdesk.tickets import sla
 from helpdesk.tickets.models import Ticket
 from tests.factories import flashes, fresh, text_of
 from tests.sla_helpers import berlin, freeze
@@ -93,6 +94,14 @@ def test_a_saved_calendar_leaves_the_due_times_to_the_tick_which_applies_it_firs
     assert not report.deferred and report.breaches == 0
     assert db.session.scalar(sa.select(sa.func.count()).select_from(SlaBreach)) == 0
     assert _due(tickets) == [(NEW_DUE, NEW_DUE)] * 3
+    # Every due time on each ticket is the new rules' (the queue sorts by `due_at`).
+    for ticket in map(lambda t: fresh(Ticket, t.id), tickets):
+        line = provider.ticket_timeline(ticket, berlin(2026, 3, 6, 16, 45))
+        assert line.resolution.due_at > berlin(2026, 3, 10, 8, 0)
+        assert (ticket.first_response_due_at, ticket.resolution_due_at,
+                ticket.update_due_at, ticket.due_at) == (
+            line.first_response.due_at, line.resolution.due_at, line.update_due_at,
+            sla.queue_key(ticket.status, line.update_due_at))
     assert [fresh(Ticket, t.id).version for t in tickets] == versions   # no stale forms
     assert _pending() is None
     assert _progress(client) == ""
