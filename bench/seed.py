@@ -138,12 +138,12 @@ class _SlaRows:
 
     def __init__(self, settings, now, event_id):
         from helpdesk.service_levels.deadlines import Fact, timeline
-        from helpdesk.service_levels.models import SlaClock
+        from helpdesk.service_levels.models import SlaClock, Target
         from helpdesk.service_levels.provider import write_clock
 
         self.settings, self.now, self.event_id = settings, now, event_id
         self._fact, self._timeline = Fact, timeline
-        self._clock, self._write_clock = SlaClock, write_clock
+        self._clock, self._write_clock, self._targets = SlaClock, write_clock, tuple(Target)
         self.clocks: list[dict] = []
         self.breaches: list[dict] = []
         self.breach_events: list[dict] = []
@@ -172,6 +172,7 @@ class _SlaRows:
                     continue
                 recorded = min(due + timedelta(minutes=1), self.now)
                 self.breaches.append(dict(ticket_id=tid, target=target.value, due_at=due,
+                                          started_at=clock.started_at(target),
                                           level=level, recorded_at=recorded))
                 self.breach_events.append(dict(
                     id=next(self.event_id), ticket_id=tid, actor_id=None, kind="sla_breach",
@@ -184,6 +185,7 @@ class _SlaRows:
             next_update_due_at=clock.next_update_due_at,
             resolution_due_at=clock.resolution_due_at, take_due_at=clock.take_due_at,
             answer_due_at=clock.answer_due_at,
+            **{f"{t.value}_started_at": clock.started_at(t) for t in self._targets},
             next_check_at=min(future) if running and future else None))
         return dict(first_response_due_at=line.first_response.due_at,
                     resolution_due_at=line.resolution.due_at,

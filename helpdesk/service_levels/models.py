@@ -140,8 +140,10 @@ class SlaLevelTarget(db.Model):
 
 class SlaClock(db.Model):
     """A ticket's open deadlines, as `sla tick` reads them: each is None once met or
-    when not owed. `next_check_at` is the earliest deadline not yet checked (None: none,
-    or the clock stands while the ticket waits on the customer)."""
+    when not owed, with when it started (what tells one deadline from the next of its
+    target, however a change of priority or of the rules moves its due time).
+    `next_check_at` is the earliest deadline not yet checked (None: none, or the clock
+    stands while the ticket waits on the customer)."""
 
     __tablename__ = "sla_clock"
 
@@ -155,6 +157,11 @@ class SlaClock(db.Model):
     resolution_due_at: Mapped[datetime | None] = mapped_column()
     take_due_at: Mapped[datetime | None] = mapped_column()
     answer_due_at: Mapped[datetime | None] = mapped_column()
+    first_response_started_at: Mapped[datetime | None] = mapped_column()
+    next_update_started_at: Mapped[datetime | None] = mapped_column()
+    resolution_started_at: Mapped[datetime | None] = mapped_column()
+    take_started_at: Mapped[datetime | None] = mapped_column()
+    answer_started_at: Mapped[datetime | None] = mapped_column()
     next_check_at: Mapped[datetime | None] = mapped_column(index=True)
 
     ticket: Mapped[Ticket] = relationship()
@@ -167,14 +174,23 @@ class SlaClock(db.Model):
                  Target.take: self.take_due_at, Target.answer: self.answer_due_at}
         return {target: due for target, due in found.items() if due is not None}
 
+    def started_at(self, target: Target) -> datetime | None:
+        """When the open deadline of `target` started (None on a clock written before
+        this was kept: the breach is then told apart by its due time alone)."""
+        return getattr(self, f"{target.value}_started_at")
+
 
 class SlaBreach(db.Model):
-    """A deadline a ticket missed: recorded once per ticket, target and due time (the
-    unique constraint makes a second `sla tick`, here or on another host, a no-op)."""
+    """A deadline a ticket missed: recorded once per deadline, that is per ticket, target
+    and start (`started_at`: a change of priority or of the rules that moves the due time
+    of a deadline already missed does not make it missed again), and per ticket, target
+    and due time. The unique keys make a second `sla tick`, here or on another host, a
+    no-op. `started_at` is None on breaches recorded before it was kept."""
 
     __tablename__ = "sla_breach"
     __table_args__ = (
         sa.UniqueConstraint("ticket_id", "target", "due_at", name="uq_sla_breach_once"),
+        sa.Index("uq_sla_breach_deadline", "ticket_id", "target", "started_at", unique=True),
         sa.Index("ix_sla_breach_recorded", "recorded_at"),
     )
 
@@ -184,6 +200,7 @@ class SlaBreach(db.Model):
         sa.Enum(Target, native_enum=False, length=24, validate_strings=True,
                 values_callable=lambda members: [m.value for m in members]))
     due_at: Mapped[datetime] = mapped_column()
+    started_at: Mapped[datetime | None] = mapped_column()
     level: Mapped[int] = mapped_column(sa.SmallInteger)
     recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
 

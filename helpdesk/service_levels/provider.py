@@ -112,14 +112,14 @@ def write_clock(clock: SlaClock, ticket: Ticket, line: Timeline) -> None:
     """Put the timeline's open deadlines on the ticket's clock row."""
     clock.level = ticket.level
     clock.paused = line.paused
-    open_ = {d.target: d.due_at for d in line.open_deadlines()}
-    clock.first_response_due_at = open_.get(Target.first_response)
-    clock.next_update_due_at = open_.get(Target.next_update)
-    clock.resolution_due_at = open_.get(Target.resolution)
-    clock.take_due_at = open_.get(Target.take)
-    clock.answer_due_at = open_.get(Target.answer)
+    open_ = {d.target: d for d in line.open_deadlines()}
+    for target in Target:
+        deadline = open_.get(target)
+        setattr(clock, f"{target.value}_due_at", deadline and deadline.due_at)
+        setattr(clock, f"{target.value}_started_at", deadline and deadline.started_at)
     running = ticket.status in (Status.new, Status.open)
-    clock.next_check_at = min(open_.values()) if running and open_ else None
+    clock.next_check_at = (min(d.due_at for d in open_.values()) if running and open_
+                           else None)
 
 
 def customer_zone() -> ZoneInfo:

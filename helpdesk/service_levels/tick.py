@@ -115,6 +115,7 @@ def _check(clock: SlaClock, now: datetime, report: TickReport,
     late_first_response = None
     for target, due in missed:
         breach = record_breach(ticket, target, due, level=clock.level, now=now,
+                               started=clock.started_at(target),
                                recipients=recipients(ticket.level))
         if breach is None:
             continue
@@ -140,15 +141,19 @@ def _insert():
 
 
 def record_breach(ticket: Ticket, target: Target, due: datetime, *, level: int,
-                  now: datetime, recipients: list[User] | None = None) -> SlaBreach | None:
-    """Record that `ticket` missed `target` due at `due`, with its ticket event, and tell
-    the level (`recipients`: who that is, when the caller knows already): once. Returns
-    the breach, or None when it was recorded before."""
-    # The inserted row comes back as the breach itself (no second query for it).
+                  now: datetime, started: datetime | None = None,
+                  recipients: list[User] | None = None) -> SlaBreach | None:
+    """Record that `ticket` missed `target` due at `due` (the deadline that started at
+    `started`), with its ticket event, and tell the level (`recipients`: who that is,
+    when the caller knows already): once. Returns the breach, or None when it was
+    recorded before: the same due time, or the same deadline with its due time moved."""
+    # The inserted row comes back as the breach itself (no second query for it); a
+    # conflict on either unique key (SlaBreach) inserts nothing.
     breach = db.session.scalars(
         _insert()(SlaBreach)
-        .values(ticket_id=ticket.id, target=target, due_at=due, level=level, recorded_at=now)
-        .on_conflict_do_nothing(index_elements=["ticket_id", "target", "due_at"])
+        .values(ticket_id=ticket.id, target=target, due_at=due, started_at=started,
+                level=level, recorded_at=now)
+        .on_conflict_do_nothing()
         .returning(SlaBreach)).first()
     if breach is None:
         return None

@@ -2,6 +2,7 @@
 queue page, automatic escalation as the system; twice, and two ticks at once."""
 from __future__ import annotations
 
+import re
 import threading
 
 import pytest
@@ -326,3 +327,63 @@ def test_a_tick_with_many_breaches_sends_each_agent_one_digest_in_their_language
     assert "Kasse &lt;b&gt;kaputt&lt;/b&gt; 0" in html and "<b>" not in html
     [digest] = mailbox.to(english.email)
     assert digest["Subject"] == "3 tickets need attention"
+
+
+def test_a_missed_deadline_whose_due_time_a_priority_change_moves_is_not_missed_again(
+        app, make, clock):
+    from helpdesk.tickets.models import Priority
+    from helpdesk.tickets.operations import TicketChanges, update_ticket
+
+    agent = make.agent(1)
+    clock.set(berlin(2026, 3, 2, 9, 0))
+    ticket = make.ticket(priority="normal")                        # first response 17:00
+    clock.set(berlin(2026, 3, 2, 17, 30))
+    assert tick().breaches == 1
+    [missed] = _breaches(ticket)
+    assert (missed.target, missed.due_at) == (Target.first_response, berlin(2026, 3, 2, 17, 0))
+
+    # Raised to urgent: the first response now counts as due at 10:00, long past. It is
+    # the same first response, missed and told once already: it is not recorded again.
+    # The resolution, which the normal priority gave days for, is now missed (due 17:00):
+    # that is new, and recorded once.
+    with writing():
+        update_ticket(fresh(Ticket, ticket.id), by=agent,
+                      changes=TicketChanges(priority=Priority.urgent))
+        db.session.commit()
+    assert fresh(Ticket, ticket.id).first_response_due_at == berlin(2026, 3, 2, 10, 0)
+    assert tick().breaches == 1
+    assert tick().breaches == 0
+    assert [(b.target, b.due_at) for b in _breaches(ticket)] == [
+        (Target.first_response, berlin(2026, 3, 2, 17, 0)),
+        (Target.resolution, berlin(2026, 3, 2, 17, 0))]
+    assert len(_breach_events(ticket)) == 2
+
+
+def test_a_rules_change_does_not_breach_and_escalate_a_ticket_again(
+        app, make, mailbox, clock, client, login_as):
+    make.agent(1), make.agent(2), make.agent(3)
+    policies.ensure_defaults()
+    policy = db.session.scalar(sa.select(SlaPolicy).where(SlaPolicy.scope == "urgent:*"))
+    policy.auto_escalate = True
+    db.session.commit()
+    clock.set(berlin(2026, 3, 2, 9, 0))
+    ticket = make.ticket(priority="urgent")                        # first response 10:00
+    clock.set(berlin(2026, 3, 2, 10, 30))
+    assert (tick().breaches, fresh(Ticket, ticket.id).level) == (1, 2)
+
+    # The admin shortens the urgent first response to 30 minutes: the unanswered ticket's
+    # first response now counts as due at 9:30. Missed once, told once, escalated once.
+    login_as(make.user("admin"))
+    url = "/admin/service-levels/policies/urgent/all"
+    page = client.get(url).get_data(as_text=True)
+    version = re.search(r'name="version" type="hidden" value="(\d+)"', page).group(1)
+    response = client.post(url, data={"first_response": "0.5", "next_update": "4",
+                                      "resolution": "8", "auto_escalate": "y",
+                                      "version": version})
+    assert response.status_code == 302
+    assert fresh(Ticket, ticket.id).first_response_due_at == berlin(2026, 3, 2, 9, 30)
+    clock.set(berlin(2026, 3, 2, 10, 45))
+    report = tick()
+    assert (report.breaches, report.escalated) == (0, 0)
+    assert fresh(Ticket, ticket.id).level == 2
+    assert [b.target for b in _breaches(ticket)] == [Target.first_response]
