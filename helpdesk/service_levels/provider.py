@@ -31,7 +31,7 @@ from helpdesk.clock import utcnow
 from helpdesk.extensions import db
 from helpdesk.service_levels import policies
 from helpdesk.service_levels.deadlines import Fact, Timeline, timeline
-from helpdesk.service_levels.models import SlaClock, SlaRecompute, Target
+from helpdesk.service_levels.models import SlaBreach, SlaClock, SlaRecompute, Target
 from helpdesk.service_levels.working_time import working_time_between
 from helpdesk.tickets import sla
 from helpdesk.tickets.models import ACTIVE_STATUSES, Status, Ticket
@@ -108,8 +108,11 @@ class WorkingTimeProvider:
                  when=in_words(ticket.update_due_at, now, customer_zone()))
 
 
-def write_clock(clock: SlaClock, ticket: Ticket, line: Timeline) -> None:
-    """Put the timeline's open deadlines on the ticket's clock row."""
+def write_clock(clock: SlaClock, ticket: Ticket, line: Timeline,
+                recorded: frozenset[tuple[Target, datetime]] = frozenset()) -> None:
+    """Put the timeline's open deadlines on the ticket's clock row. `recorded`: the
+    deadlines (target, start) already recorded as missed, which the tick need not check
+    again (else the earliest open deadline is checked, and found recorded)."""
     clock.level = ticket.level
     clock.paused = line.paused
     open_ = {d.target: d for d in line.open_deadlines()}
@@ -118,8 +121,8 @@ def write_clock(clock: SlaClock, ticket: Ticket, line: Timeline) -> None:
         setattr(clock, f"{target.value}_due_at", deadline and deadline.due_at)
         setattr(clock, f"{target.value}_started_at", deadline and deadline.started_at)
     running = ticket.status in (Status.new, Status.open)
-    clock.next_check_at = (min(d.due_at for d in open_.values()) if running and open_
-                           else None)
+    to_check = [d.due_at for d in open_.values() if (d.target, d.started_at) not in recorded]
+    clock.next_check_at = min(to_check) if running and to_check else None
 
 
 def customer_zone() -> ZoneInfo:
@@ -179,8 +182,16 @@ def recompute_batch(after: int, now: datetime, *, batch: int = RECOMPUTE_BATCH,
     tickets = db.session.scalars(query).all()
     if not tickets:
         return 0, None
+    ids = [t.id for t in tickets]
     clocks = {c.ticket_id: c for c in db.session.scalars(
-        sa.select(SlaClock).where(SlaClock.ticket_id.in_([t.id for t in tickets])))}
+        sa.select(SlaClock).where(SlaClock.ticket_id.in_(ids)))}
+    # The deadlines missed already: their due times may move, but the tick has nothing
+    # more to record for them (after a change of the rules most open tickets have one).
+    recorded: dict[int, set] = {}
+    for ticket_id, target, started in db.session.execute(
+            sa.select(SlaBreach.ticket_id, SlaBreach.target, SlaBreach.started_at)
+            .where(SlaBreach.ticket_id.in_(ids), SlaBreach.started_at.is_not(None))):
+        recorded.setdefault(ticket_id, set()).add((target, started))
     due_times = []
     for ticket in tickets:
         line = ticket_timeline(ticket, now, settings)
@@ -192,7 +203,7 @@ def recompute_batch(after: int, now: datetime, *, batch: int = RECOMPUTE_BATCH,
         if clock is None:
             clock = SlaClock(ticket_id=ticket.id)
             db.session.add(clock)
-        write_clock(clock, ticket, line)
+        write_clock(clock, ticket, line, frozenset(recorded.get(ticket.id, ())))
     # One statement for the batch (executemany), not one per ticket: each of those also
     # flushed the clock written before it (the recompute's cost was half statements).
     table = Ticket.__table__
