@@ -278,7 +278,7 @@ def _with_twins(found: dict[int, Effectiveness]) -> dict[int, Effectiveness]:
     if not found:
         return found
     keys = dict(db.session.execute(sa.select(Article.id, Article.translation_key).where(
-        Article.id.in_(list(found)), Article.translation_key.is_not(None))).tuples().all())
+        Article.id.in_(list(found)), Article.translation_key.is_not(None))).all())
     if not keys:
         return found
     by_key: dict[str, Effectiveness] = {}
