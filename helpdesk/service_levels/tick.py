@@ -147,13 +147,19 @@ def record_breach(ticket: Ticket, target: Target, due: datetime, *, level: int,
     `started`), with its ticket event, and tell the level (`recipients`: who that is,
     when the caller knows already): once. Returns the breach, or None when it was
     recorded before: the same due time, or the same deadline with its due time moved."""
-    # The inserted row comes back as the breach itself (no second query for it); a
-    # conflict on either unique key (SlaBreach) inserts nothing.
+    if started is not None and db.session.scalar(sa.select(SlaBreach.id).where(
+            SlaBreach.ticket_id == ticket.id, SlaBreach.target == target,
+            SlaBreach.started_at == started).limit(1)) is not None:
+        return None         # the same deadline, recorded before its due time moved
+    # The inserted row comes back as the breach itself (no second query for it). Only
+    # the due-time key is the conflict target: a clash on another key (the deadline key,
+    # which the clock's row lock keeps two ticks from racing for, or a primary key whose
+    # sequence fell behind) raises instead of losing the breach without a word.
     breach = db.session.scalars(
         _insert()(SlaBreach)
         .values(ticket_id=ticket.id, target=target, due_at=due, started_at=started,
                 level=level, recorded_at=now)
-        .on_conflict_do_nothing()
+        .on_conflict_do_nothing(index_elements=["ticket_id", "target", "due_at"])
         .returning(SlaBreach)).first()
     if breach is None:
         return None

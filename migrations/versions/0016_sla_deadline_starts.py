@@ -40,13 +40,16 @@ def upgrade():
         batch_op.create_index('uq_sla_breach_deadline', ['ticket_id', 'target', 'started_at'],
                               unique=True)
 
-    # The clocks learn their deadlines' starts when `sla tick` works their due times out
-    # again (before it checks any), as after a change of the rules.
+    # The clocks learn their deadlines' starts when `sla tick` works the active tickets'
+    # due times out again (before it checks any), as after a change of the rules; one
+    # already under way starts again from the first ticket.
     now = datetime.now(UTC).replace(tzinfo=None)        # naive UTC, as the app keeps time
+    op.execute("UPDATE sla_recompute SET after_ticket_id = 0, done = 0")
     op.execute(sa.text("""
         INSERT INTO sla_recompute (id, requested_at, after_ticket_id, total, done)
-        SELECT 1, :now, 0, count(*), 0 FROM sla_clock
-        WHERE NOT EXISTS (SELECT 1 FROM sla_recompute)
+        SELECT 1, :now, 0, count(*), 0 FROM ticket
+        WHERE status IN ('new', 'open', 'waiting_on_customer')
+          AND NOT EXISTS (SELECT 1 FROM sla_recompute)
         HAVING count(*) > 0
     """).bindparams(sa.bindparam("now", now, type_=sa.DateTime())))
 

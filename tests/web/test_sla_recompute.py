@@ -13,7 +13,7 @@ from helpdesk.service_levels import provider
 from helpdesk.service_levels.models import SlaBreach, SlaClock, SlaRecompute
 from helpdesk.service_levels.tick import tick
 from helpdesk.tickets import sla
-from helpdesk.tickets.models import Ticket
+from helpdesk.tickets.models import Status, Ticket
 from tests.factories import flashes, fresh, text_of
 from tests.sla_helpers import berlin, freeze
 
@@ -76,7 +76,9 @@ def _file_tickets(make, clock, count):
 def test_a_saved_calendar_leaves_the_due_times_to_the_tick_which_applies_it_first(
         app, client, make, login_as, clock, in_background):
     tickets = _file_tickets(make, clock, 3)
-    versions = [t.version for t in tickets]
+    parked = make.ticket(priority="urgent")          # waits on the customer: sorts last
+    make.message(parked, make.agent(1), "Which order?", status_after=Status.waiting_on_customer)
+    versions = [fresh(Ticket, t.id).version for t in (*tickets, parked)]
     login_as(make.user("admin"))
     _save_calendar(client)
     assert flashes(client) == [
@@ -85,7 +87,7 @@ def test_a_saved_calendar_leaves_the_due_times_to_the_tick_which_applies_it_firs
                  "This page shows the progress.")]
     # Nothing moved yet; the page says how far the work is.
     assert _due(tickets) == [(OLD_DUE, OLD_DUE)] * 3
-    assert _progress(client) == "Recalculating due times: 0 of 3 open tickets done."
+    assert _progress(client) == "Recalculating due times: 0 of 4 open tickets done."
 
     # At 16:45 the old rules would call the first responses late; the tick works the due
     # times out by the new ones first, so nothing is recorded.
@@ -94,15 +96,17 @@ def test_a_saved_calendar_leaves_the_due_times_to_the_tick_which_applies_it_firs
     assert not report.deferred and report.breaches == 0
     assert db.session.scalar(sa.select(sa.func.count()).select_from(SlaBreach)) == 0
     assert _due(tickets) == [(NEW_DUE, NEW_DUE)] * 3
-    # Every due time on each ticket is the new rules' (the queue sorts by `due_at`).
-    for ticket in map(lambda t: fresh(Ticket, t.id), tickets):
+    # Every due time on each ticket is the new rules' (the queue sorts by `due_at`, the
+    # parked ticket after the others).
+    for ticket in [fresh(Ticket, t.id) for t in (*tickets, parked)]:
         line = provider.ticket_timeline(ticket, berlin(2026, 3, 6, 16, 45))
         assert line.resolution.due_at > berlin(2026, 3, 10, 8, 0)
         assert (ticket.first_response_due_at, ticket.resolution_due_at,
                 ticket.update_due_at, ticket.due_at) == (
             line.first_response.due_at, line.resolution.due_at, line.update_due_at,
             sla.queue_key(ticket.status, line.update_due_at))
-    assert [fresh(Ticket, t.id).version for t in tickets] == versions   # no stale forms
+    assert fresh(Ticket, parked.id).due_at > fresh(Ticket, tickets[0].id).due_at
+    assert [fresh(Ticket, t.id).version for t in (*tickets, parked)] == versions   # no stale forms
     assert _pending() is None
     assert _progress(client) == ""
 
