@@ -226,7 +226,9 @@ def run_function(instance: Path, profile: bool = False) -> dict:
         db.engine.dispose()
     if profiler:
         out = io.StringIO()
-        pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(35)
+        stats = pstats.Stats(profiler, stream=out).sort_stats("cumulative")
+        stats.print_stats(35)
+        stats.print_callees("record_breach")
         print(out.getvalue())
     return {"wall_s": round(wall, 3),
             "cpu_s": round(after.ru_utime + after.ru_stime - cpu.ru_utime - cpu.ru_stime, 3),

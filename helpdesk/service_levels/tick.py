@@ -79,12 +79,13 @@ def tick(now: datetime | None = None, *, batch: int = BATCH) -> TickReport:
         if not clocks:
             db.session.commit()
             return report
+        recorded = recorded_deadlines([c.ticket_id for c in clocks])
         # Each agent hears of this batch's breaches and escalations in one mail.
         with notice_bundle.bundled():
             for clock in clocks:
                 seen.add(clock.ticket_id)
                 report.checked += 1
-                _check(clock, now, report, recipients)
+                _check(clock, now, report, recipients, recorded)
         db.session.commit()
         recipients.forget()
 
@@ -104,8 +105,16 @@ class _Recipients:
         self._found.clear()
 
 
+def recorded_deadlines(ticket_ids: list[int]) -> set[tuple[int, Target, datetime]]:
+    """The deadlines of these tickets recorded as missed (ticket, target, start), in one
+    query: a tick's batch looks each one up here instead of with a query per deadline."""
+    return {tuple(row) for row in db.session.execute(
+        sa.select(SlaBreach.ticket_id, SlaBreach.target, SlaBreach.started_at)
+        .where(SlaBreach.ticket_id.in_(ticket_ids), SlaBreach.started_at.is_not(None)))}
+
+
 def _check(clock: SlaClock, now: datetime, report: TickReport,
-           recipients: _Recipients) -> None:
+           recipients: _Recipients, recorded: set) -> None:
     ticket = clock.ticket
     if ticket.status not in (Status.new, Status.open) or clock.paused:
         clock.next_check_at = None
@@ -115,7 +124,7 @@ def _check(clock: SlaClock, now: datetime, report: TickReport,
     late_first_response = None
     for target, due in missed:
         breach = record_breach(ticket, target, due, level=clock.level, now=now,
-                               started=clock.started_at(target),
+                               started=clock.started_at(target), recorded=recorded,
                                recipients=recipients(ticket.level))
         if breach is None:
             continue
@@ -142,15 +151,19 @@ def _insert():
 
 def record_breach(ticket: Ticket, target: Target, due: datetime, *, level: int,
                   now: datetime, started: datetime | None = None,
+                  recorded: set | None = None,
                   recipients: list[User] | None = None) -> SlaBreach | None:
     """Record that `ticket` missed `target` due at `due` (the deadline that started at
     `started`), with its ticket event, and tell the level (`recipients`: who that is,
     when the caller knows already): once. Returns the breach, or None when it was
-    recorded before: the same due time, or the same deadline with its due time moved."""
-    if started is not None and db.session.scalar(sa.select(SlaBreach.id).where(
-            SlaBreach.ticket_id == ticket.id, SlaBreach.target == target,
-            SlaBreach.started_at == started).limit(1)) is not None:
-        return None         # the same deadline, recorded before its due time moved
+    recorded before: the same due time, or the same deadline with its due time moved.
+    `recorded`: the ticket's deadlines missed already (`recorded_deadlines`), when the
+    caller has looked them up; this breach is added to it."""
+    if started is not None:
+        if recorded is None:
+            recorded = recorded_deadlines([ticket.id])
+        if (ticket.id, target, started) in recorded:
+            return None         # the same deadline, recorded before its due time moved
     # The inserted row comes back as the breach itself (no second query for it). Only
     # the due-time key is the conflict target: a clash on another key (the deadline key,
     # which the clock's row lock keeps two ticks from racing for, or a primary key whose
@@ -163,6 +176,8 @@ def record_breach(ticket: Ticket, target: Target, due: datetime, *, level: int,
         .returning(SlaBreach)).first()
     if breach is None:
         return None
+    if started is not None:
+        recorded.add((ticket.id, target, started))
     # Straight into the history: the ticket itself (and its version) stays as it is, so
     # nobody's open form goes stale because a deadline passed.
     db.session.add(TicketEvent(ticket_id=ticket.id, kind=EventKind.sla_breach, actor_id=None,
