@@ -108,11 +108,19 @@ class WorkingTimeProvider:
                  when=in_words(ticket.update_due_at, now, customer_zone()))
 
 
+def recorded_deadlines(ticket_ids: list[int]) -> set[tuple[int, Target, datetime]]:
+    """The deadlines of these tickets recorded as missed (ticket, target, start), in one
+    query for a batch of tickets instead of one per deadline."""
+    return {tuple(row) for row in db.session.execute(
+        sa.select(SlaBreach.ticket_id, SlaBreach.target, SlaBreach.started_at)
+        .where(SlaBreach.ticket_id.in_(ticket_ids), SlaBreach.started_at.is_not(None)))}
+
+
 def write_clock(clock: SlaClock, ticket: Ticket, line: Timeline,
-                recorded: frozenset[tuple[Target, datetime]] = frozenset()) -> None:
-    """Put the timeline's open deadlines on the ticket's clock row. `recorded`: the
-    deadlines (target, start) already recorded as missed, which the tick need not check
-    again (else the earliest open deadline is checked, and found recorded)."""
+                recorded: set[tuple[int, Target, datetime]] | None = None) -> None:
+    """Put the timeline's open deadlines on the ticket's clock row. `recorded`
+    (`recorded_deadlines`): the deadlines already recorded as missed, which the tick need
+    not check again (else the earliest open deadline is checked, and found recorded)."""
     clock.level = ticket.level
     clock.paused = line.paused
     open_ = {d.target: d for d in line.open_deadlines()}
@@ -121,7 +129,8 @@ def write_clock(clock: SlaClock, ticket: Ticket, line: Timeline,
         setattr(clock, f"{target.value}_due_at", deadline and deadline.due_at)
         setattr(clock, f"{target.value}_started_at", deadline and deadline.started_at)
     running = ticket.status in (Status.new, Status.open)
-    to_check = [d.due_at for d in open_.values() if (d.target, d.started_at) not in recorded]
+    to_check = [d.due_at for d in open_.values()
+                if not recorded or (ticket.id, d.target, d.started_at) not in recorded]
     clock.next_check_at = min(to_check) if running and to_check else None
 
 
@@ -187,11 +196,7 @@ def recompute_batch(after: int, now: datetime, *, batch: int = RECOMPUTE_BATCH,
         sa.select(SlaClock).where(SlaClock.ticket_id.in_(ids)))}
     # The deadlines missed already: their due times may move, but the tick has nothing
     # more to record for them (after a change of the rules most open tickets have one).
-    recorded: dict[int, set] = {}
-    for ticket_id, target, started in db.session.execute(
-            sa.select(SlaBreach.ticket_id, SlaBreach.target, SlaBreach.started_at)
-            .where(SlaBreach.ticket_id.in_(ids), SlaBreach.started_at.is_not(None))):
-        recorded.setdefault(ticket_id, set()).add((target, started))
+    recorded = recorded_deadlines(ids)
     due_times = []
     for ticket in tickets:
         line = ticket_timeline(ticket, now, settings)
@@ -203,7 +208,7 @@ def recompute_batch(after: int, now: datetime, *, batch: int = RECOMPUTE_BATCH,
         if clock is None:
             clock = SlaClock(ticket_id=ticket.id)
             db.session.add(clock)
-        write_clock(clock, ticket, line, frozenset(recorded.get(ticket.id, ())))
+        write_clock(clock, ticket, line, recorded)
     # One statement for the batch (executemany), not one per ticket: each of those also
     # flushed the clock written before it (the recompute's cost was half statements).
     table = Ticket.__table__

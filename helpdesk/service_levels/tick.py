@@ -37,7 +37,7 @@ from helpdesk.clock import utcnow
 from helpdesk.extensions import db
 from helpdesk.service_levels import policies
 from helpdesk.service_levels.models import SlaBreach, SlaClock, Target
-from helpdesk.service_levels.provider import finish_pending_recompute
+from helpdesk.service_levels.provider import finish_pending_recompute, recorded_deadlines
 from helpdesk.signals import sla_breached
 from helpdesk.tickets.escalation import HandoffInput, escalate
 from helpdesk.tickets.models import EventKind, Status, Ticket, TicketEvent
@@ -103,14 +103,6 @@ class _Recipients:
 
     def forget(self) -> None:
         self._found.clear()
-
-
-def recorded_deadlines(ticket_ids: list[int]) -> set[tuple[int, Target, datetime]]:
-    """The deadlines of these tickets recorded as missed (ticket, target, start), in one
-    query: a tick's batch looks each one up here instead of with a query per deadline."""
-    return {tuple(row) for row in db.session.execute(
-        sa.select(SlaBreach.ticket_id, SlaBreach.target, SlaBreach.started_at)
-        .where(SlaBreach.ticket_id.in_(ticket_ids), SlaBreach.started_at.is_not(None)))}
 
 
 def _check(clock: SlaClock, now: datetime, report: TickReport,
